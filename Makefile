@@ -1,0 +1,47 @@
+# StreamRec: `make run` serves the site with demo data; `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamrec
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: venv run migrate demo test worker beat services clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+	$(PY) manage.py train --if-missing
+
+run: demo
+	@echo ""
+	@echo "StreamRec is running at http://127.0.0.1:8000/"
+	@echo "Demo login: username 'demo', password 'streamrec-demo'"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+services:
+	bash scripts/ensure_services.sh
+
+test: venv services
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: venv
+	$(VENV)/bin/celery -A streamrec worker --loglevel=info
+
+beat: venv
+	$(VENV)/bin/celery -A streamrec beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var staticfiles

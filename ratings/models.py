@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+# Half stars from 0.5 to 5.0; binary floats represent every one of them exactly.
+ALLOWED_SCORES = [step / 2 for step in range(1, 11)]
+MIN_SCORE = ALLOWED_SCORES[0]
+MAX_SCORE = ALLOWED_SCORES[-1]
+
+
+class Rating(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="ratings")
+    score = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "title"], name="rating_one_per_user_and_title"),
+            models.CheckConstraint(condition=models.Q(score__in=ALLOWED_SCORES), name="rating_score_half_stars"),
+        ]
+        indexes = [models.Index(fields=["title"]), models.Index(fields=["user", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.title}: {self.score}"

@@ -1,0 +1,33 @@
+"""Reads of ratings."""
+import pandas as pd
+from django.db.models import Avg, Count, QuerySet
+
+from catalog.models import Title
+
+from .models import Rating
+
+
+def ratings_frame() -> pd.DataFrame:
+    """Every rating of an active title as columns user_id, title_id, score."""
+    rows = Rating.objects.filter(title__is_active=True).values_list("user_id", "title_id", "score")
+    return pd.DataFrame.from_records(rows.iterator(chunk_size=50_000), columns=["user_id", "title_id", "score"])
+
+
+def user_ratings(user) -> QuerySet[Rating]:
+    return Rating.objects.filter(user=user).select_related("title").order_by("-updated_at")
+
+
+def user_scores(user) -> dict[int, float]:
+    """The user's scores by title id, read fresh from the database."""
+    return dict(Rating.objects.filter(user=user).values_list("title_id", "score"))
+
+
+def user_rating_of(user, title: Title) -> Rating | None:
+    if not user.is_authenticated:
+        return None
+    return Rating.objects.filter(user=user, title=title).first()
+
+
+def title_rating_stats(title: Title) -> dict:
+    stats = Rating.objects.filter(title=title).aggregate(average=Avg("score"), count=Count("id"))
+    return {"average": stats["average"], "count": stats["count"]}

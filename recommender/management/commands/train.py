@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from recommender import algorithms
+from recommender.selectors import serving_version
+from recommender.training import NotEnoughRatings, train_model_version
+
+
+class Command(BaseCommand):
+    help = "Train a model version on the ratings in the database, evaluate it and activate it if not worse."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--algorithm", default=algorithms.PRODUCTION, choices=sorted(algorithms.ALGORITHMS))
+        parser.add_argument("--if-missing", action="store_true", help="do nothing when a model already serves")
+
+    def handle(self, *args, algorithm, if_missing, **options):
+        if if_missing and (current := serving_version()) is not None:
+            self.stdout.write(f"model v{current.pk} ({current.algorithm}) already serves: RMSE={current.rmse:.4f} MAE={current.mae:.4f}")
+            return
+        self.stdout.write(f"Training {algorithm}…")
+        try:
+            result = train_model_version(algorithm)
+        except NotEnoughRatings as exc:
+            raise CommandError(str(exc)) from exc
+        v = result.version
+        self.stdout.write(
+            f"version=v{v.pk} algorithm={v.algorithm} ratings={v.n_ratings} users={v.n_users} titles={v.n_titles} "
+            f"seconds={v.duration_seconds:.1f}"
+        )
+        state = "activated" if result.activated else "rejected (worse than serving; serving model unchanged)"
+        self.stdout.write(self.style.SUCCESS(f"RMSE={v.rmse:.4f} MAE={v.mae:.4f} {state}"))

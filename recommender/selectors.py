@@ -1,0 +1,65 @@
+"""Reads of model versions, and recommendations served from the current one."""
+from dataclasses import dataclass
+
+from catalog.models import Title
+from catalog.selectors import TitleFilters, popular_titles, title_ids_matching, titles_by_id
+from ratings.selectors import user_scores
+
+from .models import ModelVersion
+
+
+def serving_version() -> ModelVersion | None:
+    """The ready version activated most recently: the one every process serves."""
+    return (
+        ModelVersion.objects.filter(status=ModelVersion.Status.READY, activated_at__isnull=False)
+        .order_by("-activated_at", "-pk")
+        .first()
+    )
+
+
+MIN_RATINGS_FOR_PERSONAL = 3
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    title: Title
+    predicted_rating: float
+    personalized: bool
+
+
+def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
+    """The user's top ``n`` titles by predicted rating, never one already rated.
+
+    Users with fewer than ``MIN_RATINGS_FOR_PERSONAL`` ratings, or when no model serves, get
+    the most popular titles by damped average instead (``personalized`` is False).
+    """
+    from .serving import current_model
+
+    scores = user_scores(user) if user.is_authenticated else {}
+    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    if model is not None:
+        personal = personal_top_n(model, scores, n, filters)
+        if personal:
+            return personal
+    return [
+        Recommendation(title=title, predicted_rating=round(score, 2), personalized=False)
+        for title, score in popular_titles(n, exclude_ids=scores.keys(), filters=filters)
+    ]
+
+
+def personal_top_n(model, scores: dict[int, float], n: int, filters: TitleFilters) -> list[Recommendation]:
+    has_filters = bool(filters.search or filters.genre or filters.kind)
+    allowed = title_ids_matching(filters) if has_filters else None
+    # Without filters, ask for a few spare candidates in case some were deactivated since training.
+    spare = 0 if has_filters else 20
+    ranked = model.top_n(scores, n + spare, allowed_title_ids=allowed)
+    titles = titles_by_id([title_id for title_id, _ in ranked])
+    if not has_filters and len(titles) < min(n, len(ranked)):
+        ranked = model.top_n(scores, n, allowed_title_ids=title_ids_matching(filters))
+        titles = titles_by_id([title_id for title_id, _ in ranked])
+    picks = [
+        Recommendation(title=titles[title_id], predicted_rating=round(score, 2), personalized=True)
+        for title_id, score in ranked
+        if title_id in titles
+    ]
+    return picks[:n]

@@ -1,0 +1,106 @@
+"""Serving: the loaded model of this process, user fold-in and vectorised top-N scoring.
+
+Each process loads the serving version's artifact once and keeps it while that version serves;
+a newer activated version is picked up on the next request, with no restart. The artifact is
+immutable and versioned, so every process that loads version N serves the same model.
+"""
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import storage
+from .models import ModelVersion
+from .selectors import serving_version
+
+logger = logging.getLogger(__name__)
+
+# Fold-in ridge penalty: the model's own per-rating regularisation scaled by the number of
+# ratings, plus a floor that keeps a vector learnt from three ratings from over-fitting them.
+FOLD_IN_REG_FLOOR = 3.0
+
+
+@dataclass
+class LoadedModel:
+    version_id: int
+    factors: storage.FactorModel
+    row_of_title: dict[int, int] = field(repr=False)
+
+    @classmethod
+    def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
+        return cls(version_id, factors, {int(title_id): row for row, title_id in enumerate(factors.title_ids)})
+
+    def fold_in(self, scores: dict[int, float]) -> tuple[float, np.ndarray] | None:
+        """Fit a user bias and vector to ``scores`` against the fixed item factors (ridge regression)."""
+        rows = [self.row_of_title[title_id] for title_id in scores if title_id in self.row_of_title]
+        if not rows:
+            return None
+        f = self.factors
+        targets = np.fromiter((scores[int(f.title_ids[row])] for row in rows), dtype=np.float64, count=len(rows))
+        residuals = targets - f.global_mean - f.bi[rows]
+        design = np.hstack([np.ones((len(rows), 1)), f.qi[rows]])
+        penalty = FOLD_IN_REG_FLOOR + f.reg * len(rows)
+        gram = design.T @ design + penalty * np.eye(design.shape[1])
+        solution = np.linalg.solve(gram, design.T @ residuals)
+        return float(solution[0]), solution[1:]
+
+    def predict_all(self, scores: dict[int, float]) -> np.ndarray | None:
+        """Predicted score of every title in the model for a user with these ratings."""
+        folded = self.fold_in(scores)
+        if folded is None:
+            return None
+        user_bias, user_vector = folded
+        f = self.factors
+        return np.clip(f.global_mean + user_bias + f.bi + f.qi @ user_vector, 0.5, 5.0)
+
+    def top_n(self, scores: dict[int, float], n: int, allowed_title_ids=None) -> list[tuple[int, float]]:
+        """The ``n`` best (title id, predicted score) pairs, never a title in ``scores``.
+
+        ``allowed_title_ids`` restricts candidates (filters, active titles) when given.
+        """
+        predicted = self.predict_all(scores)
+        if predicted is None or n <= 0:
+            return []
+        candidates = predicted.copy()
+        rated_rows = [self.row_of_title[t] for t in scores if t in self.row_of_title]
+        candidates[rated_rows] = -np.inf
+        if allowed_title_ids is not None:
+            allowed = np.isin(self.factors.title_ids, np.fromiter(allowed_title_ids, dtype=np.int64))
+            candidates[~allowed] = -np.inf
+        available = int(np.isfinite(candidates).sum())
+        k = min(n, available)
+        if k == 0:
+            return []
+        best = np.argpartition(-candidates, k - 1)[:k]
+        best = best[np.argsort(-candidates[best], kind="stable")]
+        return [(int(self.factors.title_ids[row]), float(predicted[row])) for row in best]
+
+
+_lock = threading.Lock()
+_loaded: LoadedModel | None = None
+
+
+def load_version(version: ModelVersion) -> LoadedModel:
+    factors = storage.load(version.artifact_path, version.artifact_sha256)
+    return LoadedModel.from_factors(version.pk, factors)
+
+
+def current_model() -> LoadedModel | None:
+    """The serving version's model, loaded once per process; None when no version can serve."""
+    global _loaded
+    version = serving_version()
+    if version is None:
+        return None
+    loaded = _loaded
+    if loaded is not None and loaded.version_id == version.pk:
+        return loaded
+    with _lock:
+        if _loaded is not None and _loaded.version_id == version.pk:
+            return _loaded
+        try:
+            _loaded = load_version(version)
+        except storage.ArtifactError:
+            logger.exception("cannot load serving model v%s", version.pk)
+            return None
+        return _loaded

@@ -1,0 +1,89 @@
+"""Model artifacts on disk: fitted factors saved as a versioned .npz file with a checksum."""
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class ArtifactError(Exception):
+    """The artifact is missing, unreadable or does not match its recorded checksum."""
+
+
+@dataclass(frozen=True)
+class FactorModel:
+    """A biased matrix factorisation: r(u, i) = mu + bu[u] + bi[i] + pu[u] . qi[i].
+
+    ``user_ids`` and ``title_ids`` map matrix rows back to database primary keys.
+    """
+
+    global_mean: float
+    user_ids: np.ndarray
+    title_ids: np.ndarray
+    bu: np.ndarray
+    bi: np.ndarray
+    pu: np.ndarray
+    qi: np.ndarray
+    reg: float
+
+    @classmethod
+    def from_algorithm(cls, algo, reg: float) -> "FactorModel":
+        """Read the factors of a fitted SVD-style algorithm whose raw ids are database keys."""
+        trainset = algo.trainset
+        user_ids = np.array([int(trainset.to_raw_uid(u)) for u in range(trainset.n_users)], dtype=np.int64)
+        title_ids = np.array([int(trainset.to_raw_iid(i)) for i in range(trainset.n_items)], dtype=np.int64)
+        return cls(
+            global_mean=float(trainset.global_mean),
+            user_ids=user_ids,
+            title_ids=title_ids,
+            bu=np.asarray(algo.bu, dtype=np.float64),
+            bi=np.asarray(algo.bi, dtype=np.float64),
+            pu=np.asarray(algo.pu, dtype=np.float64),
+            qi=np.asarray(algo.qi, dtype=np.float64),
+            reg=float(reg),
+        )
+
+
+def save(model: FactorModel, path: Path) -> str:
+    """Write ``model`` to ``path`` atomically and return the file's SHA-256."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        global_mean=np.array(model.global_mean),
+        user_ids=model.user_ids,
+        title_ids=model.title_ids,
+        bu=model.bu,
+        bi=model.bi,
+        pu=model.pu,
+        qi=model.qi,
+        reg=np.array(model.reg),
+    )
+    data = buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+    return hashlib.sha256(data).hexdigest()
+
+
+def load(path: Path, expected_sha256: str) -> FactorModel:
+    """Read an artifact, refusing it when it is missing or its checksum differs."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ArtifactError(f"cannot read model artifact {path}: {exc}") from exc
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected_sha256:
+        raise ArtifactError(f"model artifact {path} is corrupted (sha256 {actual}, expected {expected_sha256})")
+    with np.load(io.BytesIO(data)) as arrays:
+        return FactorModel(
+            global_mean=float(arrays["global_mean"]),
+            user_ids=arrays["user_ids"],
+            title_ids=arrays["title_ids"],
+            bu=arrays["bu"],
+            bi=arrays["bi"],
+            pu=arrays["pu"],
+            qi=arrays["qi"],
+            reg=float(arrays["reg"]),
+        )

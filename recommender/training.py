@@ -1,0 +1,109 @@
+"""Training: fit a registered algorithm on the ratings in the database and store a model version.
+
+A run evaluates on a held-out split, refits on every rating, writes the artifact and records a
+``ModelVersion``. The new version serves only if it is not worse than the serving one on the
+held-out RMSE; any failure marks the run failed and leaves the serving version untouched.
+"""
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.utils import timezone
+from surprise import Dataset, Reader, accuracy
+from surprise.model_selection import train_test_split
+
+from ratings.selectors import ratings_frame
+
+from . import algorithms, storage
+from .models import ModelVersion
+from .services import activate_version
+from .selectors import serving_version
+
+logger = logging.getLogger(__name__)
+
+HELD_OUT_FRACTION = 0.1
+SPLIT_SEED = 42
+# A new model may be this much worse on held-out RMSE and still replace the serving one
+# (different data splits make exact ties meaningless).
+RMSE_TOLERANCE = 0.005
+
+
+class NotEnoughRatings(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    version: ModelVersion
+    activated: bool
+
+
+def build_dataset(frame: pd.DataFrame) -> Dataset:
+    """A surprise dataset whose raw user and item ids are database primary keys."""
+    return Dataset.load_from_df(frame[["user_id", "title_id", "score"]], Reader(rating_scale=(0.5, 5.0)))
+
+
+def held_out_metrics(algorithm_name: str, params: dict, dataset: Dataset) -> dict[str, float]:
+    trainset, testset = train_test_split(dataset, test_size=HELD_OUT_FRACTION, random_state=SPLIT_SEED)
+    algo = algorithms.build(algorithm_name, **params)
+    algo.fit(trainset)
+    predictions = algo.test(testset)
+    return {
+        "rmse": float(accuracy.rmse(predictions, verbose=False)),
+        "mae": float(accuracy.mae(predictions, verbose=False)),
+        "held_out_ratings": len(testset),
+    }
+
+
+def train_model_version(algorithm_name: str | None = None, params: dict | None = None) -> TrainingResult:
+    """Train, evaluate and store a model version; activate it when it is not worse than the serving one."""
+    algorithm_name = algorithm_name or algorithms.PRODUCTION
+    params = dict(params or {})
+    algorithms.build(algorithm_name, **params)  # fail fast on an unknown name or bad parameters
+    version = ModelVersion.objects.create(algorithm=algorithm_name, params=params)
+    started = time.perf_counter()
+    try:
+        frame = ratings_frame()
+        if frame["user_id"].nunique() < 2 or frame["title_id"].nunique() < 2:
+            raise NotEnoughRatings(f"need ratings from at least 2 users on 2 titles, have {len(frame)} ratings")
+        dataset = build_dataset(frame)
+        metrics = held_out_metrics(algorithm_name, params, dataset)
+
+        algo = algorithms.build(algorithm_name, **params)
+        algo.fit(dataset.build_full_trainset())
+        factors = storage.FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02)))
+        path = settings.MODEL_DIR / f"model-v{version.pk}.npz"
+        sha256 = storage.save(factors, path)
+    except Exception as exc:
+        version.status = ModelVersion.Status.FAILED
+        version.error = f"{type(exc).__name__}: {exc}"
+        version.finished_at = timezone.now()
+        version.duration_seconds = time.perf_counter() - started
+        version.save()
+        logger.exception("training run v%s failed; the serving model is unchanged", version.pk)
+        raise
+
+    version.n_ratings = len(frame)
+    version.n_users = int(frame["user_id"].nunique())
+    version.n_titles = int(frame["title_id"].nunique())
+    version.rmse = metrics["rmse"]
+    version.mae = metrics["mae"]
+    version.metrics = {**version.metrics, **metrics, "global_mean": float(np.mean(frame["score"]))}
+    version.artifact_path = str(path)
+    version.artifact_sha256 = sha256
+    version.duration_seconds = time.perf_counter() - started
+    version.finished_at = timezone.now()
+
+    current = serving_version()
+    better = current is None or current.rmse is None or version.rmse <= current.rmse + RMSE_TOLERANCE
+    version.status = ModelVersion.Status.READY if better else ModelVersion.Status.REJECTED
+    version.save()
+    if better:
+        activate_version(version)
+    else:
+        logger.warning("v%s (RMSE %.4f) is worse than serving v%s (RMSE %.4f); kept v%s",
+                       version.pk, version.rmse, current.pk, current.rmse, current.pk)
+    return TrainingResult(version=version, activated=better)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "recommender"
+urlpatterns = [
+    path("", views.for_you, name="for-you"),
+]
