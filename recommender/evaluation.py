@@ -1,0 +1,215 @@
+"""Offline evaluation: rating accuracy and top-N ranking of several models on the same folds.
+
+Rating accuracy is RMSE and MAE over the test ratings. Ranking is measured per user over every item
+of the train fold the user has not rated there: an item is relevant when its test rating is at least
+``relevance_threshold``. Precision, recall and NDCG at ``top_n`` are averaged over users with at
+least one relevant test item; coverage is the share of train-fold items that appear in any of their
+top-N lists. Ranking scores whole users x items matrices a chunk of users at a time.
+
+A model ranks when it has ``score_users(inner_uids) -> scores`` (users x all items), or is a surprise
+``SVD`` / ``BaselineOnly`` whose factors give the scores; otherwise its ranking metrics are ``None``.
+A model with ``predicts_ratings = False`` (popularity) gets no rating metrics.
+"""
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from surprise import SVD, AlgoBase, BaselineOnly, Dataset, Trainset
+from surprise.model_selection import KFold, train_test_split
+
+from .mf import trainset_arrays
+
+Testset = list[tuple[object, object, float]]
+Scorer = Callable[[np.ndarray], np.ndarray]
+
+# Users scored per block; a block of scores is users x items float64 (~30 MB for 1000 x 3700).
+USERS_PER_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Fold:
+    trainset: Trainset
+    testset: Testset
+
+
+@dataclass
+class ModelResult:
+    """One model's metrics, averaged over folds; ``None`` where the model cannot be measured."""
+
+    name: str
+    n_folds: int
+    rmse: float | None
+    mae: float | None
+    precision: float | None
+    recall: float | None
+    ndcg: float | None
+    coverage: float | None
+    fit_seconds: float
+    test_seconds: float
+    top_n: int
+    relevance_threshold: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RankingMetrics:
+    """Per-user precision, recall and NDCG, and the items recommended to any of them."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    ndcg: np.ndarray
+    recommended_items: np.ndarray
+
+
+def kfold(data: Dataset, n_splits: int = 5, seed: int = 0) -> list[Fold]:
+    """``n_splits`` folds of shuffled ratings; materialised so every model sees the same ones."""
+    return [Fold(trainset, testset) for trainset, testset in KFold(n_splits, random_state=seed).split(data)]
+
+
+def holdout(data: Dataset, test_size: float = 0.2, seed: int = 0) -> list[Fold]:
+    """A single random train/test split, as a one-fold list."""
+    trainset, testset = train_test_split(data, test_size=test_size, random_state=seed)
+    return [Fold(trainset, testset)]
+
+
+def rating_errors(true_ratings: np.ndarray, estimates: np.ndarray) -> tuple[float, float]:
+    """(RMSE, MAE) of ``estimates`` against ``true_ratings``."""
+    errors = np.asarray(estimates, dtype=np.float64) - np.asarray(true_ratings, dtype=np.float64)
+    return float(np.sqrt(np.mean(errors**2))), float(np.mean(np.abs(errors)))
+
+
+def ranking_metrics(scores: np.ndarray, rated_in_train: np.ndarray, relevant: np.ndarray,
+                    n_relevant: np.ndarray, top_n: int) -> RankingMetrics:
+    """Rank each row's items by ``scores``, excluding ``rated_in_train``, and score the top ``top_n``.
+
+    ``relevant`` marks relevant test items among the columns; ``n_relevant`` counts each user's
+    relevant test items, including any the train fold does not know (they count against recall).
+    """
+    scores = np.where(rated_in_train, -np.inf, scores)
+    top_n = min(top_n, scores.shape[1])
+    if top_n < scores.shape[1]:
+        top = np.argpartition(-scores, top_n - 1, axis=1)[:, :top_n]
+    else:
+        top = np.tile(np.arange(scores.shape[1]), (scores.shape[0], 1))
+    rows = np.arange(scores.shape[0])[:, None]
+    top = top[rows, np.argsort(-scores[rows, top], axis=1, kind="stable")]
+    # An item the user already rated in train is never a recommendation, even when it fills a short list.
+    recommended = np.isfinite(scores[rows, top])
+    hits = relevant[rows, top] & recommended
+    discounts = 1.0 / np.log2(np.arange(2, top_n + 2))
+    ideal = np.cumsum(discounts)[np.minimum(n_relevant, top_n) - 1]
+    return RankingMetrics(
+        precision=hits.sum(axis=1) / top_n,
+        recall=hits.sum(axis=1) / n_relevant,
+        ndcg=(hits * discounts).sum(axis=1) / ideal,
+        recommended_items=np.unique(top[recommended]),
+    )
+
+
+def scorer_for(algo: AlgoBase) -> Scorer | None:
+    """A function giving ``algo``'s scores for some users over all train items, if it can rank."""
+    if hasattr(algo, "score_users"):
+        return algo.score_users
+    trainset = algo.trainset
+    if isinstance(algo, SVD):
+        return lambda users: trainset.global_mean + algo.bu[users, None] + algo.bi + algo.pu[users] @ algo.qi.T
+    if isinstance(algo, BaselineOnly):
+        return lambda users: np.broadcast_to(trainset.global_mean + algo.bu[users, None] + algo.bi,
+                                             (len(users), trainset.n_items))
+    return None
+
+
+def _inner_ids(to_inner: Callable[[object], int]) -> Callable[[object], int | None]:
+    """``to_inner`` that answers None for a raw id the trainset does not know."""
+    def lookup(raw_id):
+        try:
+            return to_inner(raw_id)
+        except ValueError:
+            return None
+    return lookup
+
+
+class _RankingTask:
+    """The train and relevant-test matrices of one fold, built once and shared by every model."""
+
+    def __init__(self, fold: Fold, relevance_threshold: float):
+        trainset = fold.trainset
+        users, items, _ = trainset_arrays(trainset)
+        shape = (trainset.n_users, trainset.n_items)
+        self.rated_in_train = csr_matrix((np.ones(len(users), dtype=bool), (users, items)), shape=shape)
+        inner_user, inner_item = _inner_ids(trainset.to_inner_uid), _inner_ids(trainset.to_inner_iid)
+        relevant_known, n_relevant = [], np.zeros(trainset.n_users, dtype=np.int64)
+        for raw_user, raw_item, rating in fold.testset:
+            user = inner_user(raw_user)
+            if rating < relevance_threshold or user is None:
+                continue
+            n_relevant[user] += 1
+            item = inner_item(raw_item)
+            if item is not None:
+                relevant_known.append((user, item))
+        pairs = np.array(relevant_known, dtype=np.int64).reshape(-1, 2)
+        self.relevant = csr_matrix((np.ones(len(pairs), dtype=bool), (pairs[:, 0], pairs[:, 1])), shape=shape)
+        self.n_relevant = n_relevant
+        self.users = np.flatnonzero(n_relevant)
+        self.n_items = trainset.n_items
+
+    def run(self, scorer: Scorer, top_n: int) -> tuple[float, float, float, float]:
+        """Mean precision, recall, NDCG over users and catalogue coverage of the top-N lists."""
+        precision, recall, ndcg, recommended = [], [], [], []
+        for start in range(0, len(self.users), USERS_PER_CHUNK):
+            chunk = self.users[start:start + USERS_PER_CHUNK]
+            metrics = ranking_metrics(scorer(chunk), self.rated_in_train[chunk].toarray(),
+                                      self.relevant[chunk].toarray(), self.n_relevant[chunk], top_n)
+            precision.append(metrics.precision)
+            recall.append(metrics.recall)
+            ndcg.append(metrics.ndcg)
+            recommended.append(metrics.recommended_items)
+        coverage = len(np.unique(np.concatenate(recommended))) / self.n_items
+        return (float(np.mean(np.concatenate(precision))), float(np.mean(np.concatenate(recall))),
+                float(np.mean(np.concatenate(ndcg))), coverage)
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    return None if any(value is None for value in values) else float(np.mean(values))
+
+
+def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: int = 10,
+             relevance_threshold: float = 4.0, progress: Callable[[str], None] | None = None) -> list[ModelResult]:
+    """Fit every algorithm on every fold (the same folds for all) and average its metrics.
+
+    Fit and test times are wall-clock seconds per fold; ``progress`` receives one line per fit.
+    """
+    per_model: dict[str, dict[str, list]] = {name: {} for name in algorithms}
+    n_folds = 0
+    for fold_number, fold in enumerate(folds, start=1):
+        n_folds += 1
+        ranking_task = _RankingTask(fold, relevance_threshold)
+        true_ratings = np.array([rating for _, _, rating in fold.testset])
+        for name, algo in algorithms.items():
+            started = time.perf_counter()
+            algo.fit(fold.trainset)
+            fit_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            rmse = mae = None
+            if getattr(algo, "predicts_ratings", True):
+                estimates = np.array([prediction.est for prediction in algo.test(fold.testset)])
+                rmse, mae = rating_errors(true_ratings, estimates)
+            scorer = scorer_for(algo)
+            ranking = ranking_task.run(scorer, top_n) if scorer else (None, None, None, None)
+            test_seconds = time.perf_counter() - started
+            metrics = dict(zip(("rmse", "mae", "precision", "recall", "ndcg", "coverage"), (rmse, mae, *ranking)))
+            metrics.update(fit_seconds=fit_seconds, test_seconds=test_seconds)
+            for key, value in metrics.items():
+                per_model[name].setdefault(key, []).append(value)
+            if progress:
+                progress(f"fold {fold_number} {name}: fit {fit_seconds:.1f}s, test {test_seconds:.1f}s"
+                         + (f", RMSE {rmse:.4f}" if rmse is not None else ""))
+    return [
+        ModelResult(name=name, n_folds=n_folds, top_n=top_n, relevance_threshold=relevance_threshold,
+                    **{key: _mean(values) for key, values in metrics.items()})
+        for name, metrics in per_model.items()
+    ]
