@@ -17,6 +17,14 @@ def serving_version() -> ModelVersion | None:
     )
 
 
+def fallback_versions(serving: ModelVersion) -> list[ModelVersion]:
+    """Older ready versions that served before ``serving``, newest first: rollback candidates."""
+    return list(
+        ModelVersion.objects.filter(status=ModelVersion.Status.READY, activated_at__lt=serving.activated_at)
+        .order_by("-activated_at")[:5]
+    )
+
+
 MIN_RATINGS_FOR_PERSONAL = 3
 
 

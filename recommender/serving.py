@@ -12,7 +12,7 @@ import numpy as np
 
 from . import storage
 from .models import ModelVersion
-from .selectors import serving_version
+from .selectors import fallback_versions, serving_version
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,11 @@ def load_version(version: ModelVersion) -> LoadedModel:
 
 
 def current_model() -> LoadedModel | None:
-    """The serving version's model, loaded once per process; None when no version can serve."""
+    """The serving version's model, loaded once per process; None when no version can serve.
+
+    When the serving artifact is missing or corrupted, the newest older ready version whose
+    artifact is intact serves instead, and the error is logged.
+    """
     global _loaded
     version = serving_version()
     if version is None:
@@ -98,9 +102,10 @@ def current_model() -> LoadedModel | None:
     with _lock:
         if _loaded is not None and _loaded.version_id == version.pk:
             return _loaded
-        try:
-            _loaded = load_version(version)
-        except storage.ArtifactError:
-            logger.exception("cannot load serving model v%s", version.pk)
-            return None
-        return _loaded
+        for candidate in [version, *fallback_versions(version)]:
+            try:
+                _loaded = load_version(candidate)
+                return _loaded
+            except storage.ArtifactError:
+                logger.exception("cannot load model v%s", candidate.pk)
+        return None

@@ -1,0 +1,86 @@
+"""Shared fixtures: a small catalog with two clear taste groups, users and clients."""
+import numpy as np
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from catalog.models import Genre, Title
+from ratings.models import Rating
+from recommender import serving
+
+User = get_user_model()
+PASSWORD = "a-Str0ng-password!"
+
+
+@pytest.fixture(autouse=True)
+def model_dir(settings, tmp_path):
+    """Every test writes model artifacts to its own folder and starts with nothing loaded."""
+    settings.MODEL_DIR = tmp_path / "models"
+    serving._loaded = None
+    yield settings.MODEL_DIR
+    serving._loaded = None
+
+
+def make_user(username: str) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD)
+
+
+@pytest.fixture
+def user(db):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(db):
+    return make_user("bob")
+
+
+@pytest.fixture
+def logged_in_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def taste_catalog(db):
+    """30 titles, half Action and half Romance, rated by 40 users who love one genre and dislike the other.
+
+    Returns ``{"action": [titles], "romance": [titles]}``.
+    """
+    return build_taste_catalog()
+
+
+def build_taste_catalog(n_raters: int = 40, seed: int = 7) -> dict[str, list[Title]]:
+    rng = np.random.default_rng(seed)
+    action, romance = Genre.objects.create(name="Action"), Genre.objects.create(name="Romance")
+    groups: dict[str, list[Title]] = {"action": [], "romance": []}
+    for index in range(30):
+        genre_key = "action" if index < 15 else "romance"
+        title = Title.objects.create(name=f"{genre_key.title()} Story {index}", year=1990 + index, movielens_id=1000 + index)
+        title.genres.add(action if genre_key == "action" else romance)
+        groups[genre_key].append(title)
+    ratings = []
+    for rater_index in range(n_raters):
+        rater = User.objects.create(username=f"rater{rater_index}")
+        loves = "action" if rater_index % 2 == 0 else "romance"
+        for genre_key, titles in groups.items():
+            for title in titles:
+                if rng.random() < 0.6:
+                    base = 4.5 if genre_key == loves else 1.5
+                    score = float(np.clip(np.round((base + rng.normal(0, 0.5)) * 2) / 2, 0.5, 5.0))
+                    ratings.append(Rating(user=rater, title=title, score=score))
+    Rating.objects.bulk_create(ratings)
+    return groups

@@ -1,0 +1,127 @@
+import statistics
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from surprise import AlgoBase
+
+from ratings.models import Rating
+from recommender import algorithms, serving
+from recommender.models import ModelVersion
+from recommender.selectors import recommend_for_user, serving_version
+from recommender.services import activate_version
+from recommender.training import NotEnoughRatings, train_model_version
+
+
+class ExplodingAlgorithm(AlgoBase):
+    def fit(self, trainset):
+        raise RuntimeError("out of memory")
+
+
+def rate_like_an_action_fan(user, catalog):
+    for title in catalog["action"][:3]:
+        Rating.objects.create(user=user, title=title, score=5.0)
+    for title in catalog["romance"][:3]:
+        Rating.objects.create(user=user, title=title, score=1.0)
+
+
+def test_training_stores_a_ready_serving_version(taste_catalog, model_dir):
+    result = train_model_version()
+    version = result.version
+    assert result.activated and version.status == ModelVersion.Status.READY
+    assert serving_version() == version
+    assert version.algorithm == algorithms.PRODUCTION
+    assert version.n_ratings == Rating.objects.count()
+    assert (version.n_users, version.n_titles) == (40, 30)
+    # Predicting the global mean would score the ratings' standard deviation; the model must beat it.
+    spread = statistics.pstdev(Rating.objects.values_list("score", flat=True))
+    assert 0 < version.rmse < spread and 0 < version.mae < version.rmse
+    assert version.duration_seconds > 0 and version.finished_at is not None
+    artifact = Path(version.artifact_path)
+    assert artifact.parent == model_dir and artifact.exists() and len(version.artifact_sha256) == 64
+
+
+def test_serving_loads_once_and_picks_up_a_newer_version(taste_catalog):
+    seeded = {"random_state": 0}
+    first = train_model_version(params=seeded).version
+    loaded = serving.current_model()
+    assert loaded.version_id == first.pk
+    assert serving.current_model() is loaded
+    second = train_model_version(params=seeded).version
+    assert serving.current_model().version_id == second.pk
+
+
+def test_failed_training_leaves_the_serving_model(taste_catalog, user, monkeypatch):
+    good = train_model_version().version
+    monkeypatch.setitem(algorithms.ALGORITHMS, "exploding", ExplodingAlgorithm)
+    with pytest.raises(RuntimeError):
+        train_model_version("exploding")
+    failed = ModelVersion.objects.get(algorithm="exploding")
+    assert failed.status == ModelVersion.Status.FAILED and "out of memory" in failed.error
+    assert serving_version() == good
+    rate_like_an_action_fan(user, taste_catalog)
+    assert all(r.personalized for r in recommend_for_user(user, n=5))
+
+
+def test_a_worse_model_is_rejected(taste_catalog):
+    good = train_model_version("surprise_svd", params={"random_state": 0}).version
+    # No learning at all: every prediction is the global mean.
+    worse = train_model_version("surprise_svd", params={"n_epochs": 1, "lr_all": 0.0, "init_std_dev": 0.0})
+    assert not worse.activated
+    assert worse.version.status == ModelVersion.Status.REJECTED
+    assert worse.version.rmse > good.rmse
+    assert serving_version() == good
+
+
+def test_unknown_algorithm_is_refused_before_anything_is_stored(taste_catalog):
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        train_model_version("no-such-algorithm")
+    assert not ModelVersion.objects.exists()
+
+
+def test_too_few_ratings_fails_cleanly(db):
+    with pytest.raises(NotEnoughRatings):
+        train_model_version()
+    assert ModelVersion.objects.get().status == ModelVersion.Status.FAILED
+    assert serving_version() is None
+
+
+def test_corrupted_artifact_falls_back_to_the_previous_version(taste_catalog, user):
+    previous = train_model_version().version
+    latest = train_model_version().version
+    Path(latest.artifact_path).write_bytes(b"garbage")
+    assert serving.current_model().version_id == previous.pk
+
+
+def test_missing_artifact_without_fallback_serves_popular_titles(taste_catalog, user):
+    only = train_model_version().version
+    Path(only.artifact_path).unlink()
+    rate_like_an_action_fan(user, taste_catalog)
+    recommendations = recommend_for_user(user, n=5)
+    assert len(recommendations) == 5 and not any(r.personalized for r in recommendations)
+
+
+def test_rollback_by_activating_an_older_version(taste_catalog):
+    first = train_model_version(params={"random_state": 0}).version
+    second = train_model_version(params={"random_state": 0}).version
+    assert serving_version() == second
+    activate_version(first)
+    assert serving_version() == first
+    assert serving.current_model().version_id == first.pk
+
+
+def test_train_command_prints_metrics(taste_catalog, capsys):
+    call_command("train")
+    out = capsys.readouterr().out
+    assert "RMSE=" in out and "MAE=" in out and "activated" in out
+    call_command("train", "--if-missing")
+    assert "already serves" in capsys.readouterr().out
+    assert ModelVersion.objects.count() == 1
+
+
+def test_retrain_task_runs_in_process_without_a_broker(taste_catalog):
+    from recommender.tasks import retrain
+
+    result = retrain.delay().get()
+    assert result["status"] == "ready" and result["activated"] is True
+    assert serving_version().pk == result["version"]
