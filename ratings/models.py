@@ -25,3 +25,27 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.title}: {self.score}"
+
+
+class WatchlistEntry(models.Model):
+    """A title the user wants to watch later."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlist")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="watchlisted_by")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "title"], name="watchlist_one_per_user_and_title")]
+
+
+class Dismissal(models.Model):
+    """The user is not interested in this title: it never comes back in their recommendations."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dismissals")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="dismissed_by")
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-dismissed_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "title"], name="dismissal_one_per_user_and_title")]

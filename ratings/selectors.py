@@ -4,7 +4,7 @@ from django.db.models import Avg, Count, QuerySet
 
 from catalog.models import Title
 
-from .models import Rating
+from .models import Dismissal, Rating, WatchlistEntry
 
 
 def ratings_frame() -> pd.DataFrame:
@@ -31,3 +31,11 @@ def user_rating_of(user, title: Title) -> Rating | None:
 def title_rating_stats(title: Title) -> dict:
     stats = Rating.objects.filter(title=title).aggregate(average=Avg("score"), count=Count("id"))
     return {"average": stats["average"], "count": stats["count"]}
+
+
+def user_watchlist(user) -> QuerySet[WatchlistEntry]:
+    return WatchlistEntry.objects.filter(user=user, title__is_active=True).select_related("title")
+
+
+def dismissed_title_ids(user) -> set[int]:
+    return set(Dismissal.objects.filter(user=user).values_list("title_id", flat=True))

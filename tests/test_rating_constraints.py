@@ -58,3 +58,15 @@ def test_remove_rating_reports_whether_there_was_one(user, title):
     rate_title(user=user, title=title, score=2.0)
     assert remove_rating(user=user, title=title) is True
     assert remove_rating(user=user, title=title) is False
+
+
+def test_watchlist_and_dismissal_are_once_per_user_and_title(user, title):
+    from ratings.services import add_to_watchlist, dismiss_title, remove_from_watchlist, undo_dismissal
+
+    assert add_to_watchlist(user=user, title=title) is True
+    assert add_to_watchlist(user=user, title=title) is False
+    assert dismiss_title(user=user, title=title) is True
+    assert dismiss_title(user=user, title=title) is False
+    assert user.watchlist.count() == 1 and user.dismissals.count() == 1
+    assert remove_from_watchlist(user=user, title=title) and undo_dismissal(user=user, title=title)
+    assert not user.watchlist.exists() and not user.dismissals.exists()

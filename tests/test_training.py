@@ -125,3 +125,15 @@ def test_retrain_task_runs_in_process_without_a_broker(taste_catalog):
     result = retrain.delay().get()
     assert result["status"] == "ready" and result["activated"] is True
     assert serving_version().pk == result["version"]
+
+
+def test_dismissed_titles_never_come_back(taste_catalog, user):
+    from ratings.services import dismiss_title
+
+    train_model_version()
+    rate_like_an_action_fan(user, taste_catalog)
+    top = recommend_for_user(user, n=3)
+    dismiss_title(user=user, title=top[0].title)
+    after = recommend_for_user(user, n=30)
+    assert top[0].title.pk not in {r.title.pk for r in after}
+    assert len(after) == 30 - 6 - 1
