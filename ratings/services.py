@@ -1,7 +1,7 @@
 """Writes to ratings, and the accounts that own them."""
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Title
 
-from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Rating
+from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Rating, WatchlistEntry
 
 User = get_user_model()
 
@@ -78,22 +78,135 @@ def bulk_import_ratings(ratings: Iterable[ImportedRating], batch_size: int = 10_
     Existing (user, title) ratings are kept: what a person set on the site wins over a dump.
     """
     created = 0
-    batch: list[Rating] = []
-
-    def flush() -> int:
-        with transaction.atomic():
-            before = Rating.objects.count()
-            Rating.objects.bulk_create(batch, batch_size=batch_size, ignore_conflicts=True)
-            return Rating.objects.count() - before
-
+    batch: list[tuple[int, int, float, int]] = []
     for item in ratings:
-        score = validate_score(item.score)
-        batch.append(
-            Rating(user_id=item.user_id, title_id=item.title_id, score=score, created_at=item.rated_at, updated_at=item.rated_at)
-        )
+        batch.append((item.user_id, item.title_id, validate_score(item.score), int(item.rated_at.timestamp())))
         if len(batch) >= batch_size:
-            created += flush()
+            with transaction.atomic():
+                created += upsert_ratings(batch, keep_existing=True).created
             batch = []
     if batch:
-        created += flush()
+        with transaction.atomic():
+            created += upsert_ratings(batch, keep_existing=True).created
     return created
+
+
+@dataclass(frozen=True)
+class RatingCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert_ratings(rows: list[tuple[int, int, float, int]], *, keep_existing: bool = False) -> RatingCounts:
+    """Write one batch of (user id, title id, score, Unix seconds) ratings; call it inside a transaction.
+
+    New (user, title) pairs are inserted; an existing rating with another score is updated (unless
+    ``keep_existing``); the rest are unchanged. Scores must already be valid half stars. A pair that
+    repeats within the batch counts once, the last one wins. PostgreSQL: COPY into a temporary table
+    and one INSERT … ON CONFLICT; other databases: a lookup of the batch's users and bulk writes.
+    """
+    from django.db import connection
+
+    latest: dict[tuple[int, int], tuple[float, int]] = {}
+    for user_id, title_id, score, ts in rows:
+        latest[(user_id, title_id)] = (score, ts)
+    repeats = len(rows) - len(latest)
+    if not latest:
+        return RatingCounts()
+    if connection.vendor == "postgresql":
+        created, updated = _upsert_ratings_postgres(connection, latest, keep_existing)
+    else:
+        created, updated = _upsert_ratings_generic(latest, keep_existing)
+    return RatingCounts(created, updated, len(latest) - created - updated + repeats)
+
+
+def _upsert_ratings_postgres(connection, latest, keep_existing: bool) -> tuple[int, int]:
+    """COPY straight into the table when none of the batch's users has a rating yet (a first import:
+    the fastest path), else COPY into a temporary table and INSERT … ON CONFLICT from there."""
+    from django.db import IntegrityError
+
+    table = connection.ops.quote_name(Rating._meta.db_table)
+    user_ids = sorted({user_id for user_id, _ in latest})
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE user_id = ANY(%s))", [user_ids])
+        if not cursor.fetchone()[0]:
+            try:
+                with transaction.atomic():  # a savepoint: a rating written meanwhile sends us to the slow path
+                    with cursor.copy(f"COPY {table} (user_id, title_id, score, created_at, updated_at) FROM STDIN") as copy:
+                        copy.write(
+                            "".join(
+                                f"{u}\t{t}\t{s}\t{_iso(ts)}\t{_iso(ts)}\n" for (u, t), (s, ts) in sorted(latest.items())
+                            )
+                        )
+                return len(latest), 0
+            except IntegrityError:
+                pass
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS stage_ratings (user_id bigint, title_id bigint, score double precision, ts bigint) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE stage_ratings")
+        with cursor.copy("COPY stage_ratings (user_id, title_id, score, ts) FROM STDIN") as copy:
+            copy.write("".join(f"{u}\t{t}\t{s}\t{ts}\n" for (u, t), (s, ts) in latest.items()))
+        conflict = (
+            "DO NOTHING"
+            if keep_existing
+            else f"DO UPDATE SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at WHERE {table}.score IS DISTINCT FROM EXCLUDED.score"
+        )
+        cursor.execute(
+            f"WITH written AS (INSERT INTO {table} (user_id, title_id, score, created_at, updated_at) "
+            f"SELECT user_id, title_id, score, to_timestamp(ts), to_timestamp(ts) FROM stage_ratings ORDER BY user_id, title_id "
+            f"ON CONFLICT (user_id, title_id) {conflict} RETURNING (xmax = 0) AS inserted) "
+            f"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
+        )
+        created, updated = cursor.fetchone()
+    return created, updated
+
+
+def _iso(ts: int) -> str:
+    """Unix seconds as a timestamptz literal PostgreSQL's COPY reads."""
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat()
+
+
+def _upsert_ratings_generic(latest, keep_existing: bool) -> tuple[int, int]:
+    user_ids = sorted({user_id for user_id, _ in latest})
+    existing: dict[tuple[int, int], tuple[int, float]] = {}
+    for start in range(0, len(user_ids), 500):
+        for pk, user_id, title_id, score in Rating.objects.filter(user_id__in=user_ids[start : start + 500]).values_list(
+            "id", "user_id", "title_id", "score"
+        ):
+            existing[(user_id, title_id)] = (pk, score)
+    new, changed = [], []
+    for (user_id, title_id), (score, ts) in latest.items():
+        when = datetime.fromtimestamp(ts, tz=UTC)
+        found = existing.get((user_id, title_id))
+        if found is None:
+            new.append(Rating(user_id=user_id, title_id=title_id, score=score, created_at=when, updated_at=when))
+        elif not keep_existing and found[1] != score:
+            changed.append(Rating(pk=found[0], score=score, updated_at=when))
+    Rating.objects.bulk_create(new, batch_size=500)
+    Rating.objects.bulk_update(changed, ["score", "updated_at"], batch_size=500)
+    return len(new), len(changed)
+
+
+def add_to_watchlist(*, user, title: Title) -> bool:
+    """Put ``title`` on ``user``'s watchlist; returns whether it was not there yet."""
+    _, created = WatchlistEntry.objects.get_or_create(user=user, title=title)
+    return created
+
+
+def remove_from_watchlist(*, user, title: Title) -> bool:
+    deleted, _ = WatchlistEntry.objects.filter(user=user, title=title).delete()
+    return deleted > 0
+
+
+def dismiss_title(*, user, title: Title) -> bool:
+    """Mark ``title`` as not interesting for ``user``; returns whether it was new."""
+    _, created = Dismissal.objects.get_or_create(user=user, title=title)
+    return created
+
+
+def undo_dismissal(*, user, title: Title) -> bool:
+    deleted, _ = Dismissal.objects.filter(user=user, title=title).delete()
+    return deleted > 0
