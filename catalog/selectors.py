@@ -55,13 +55,21 @@ def all_genres() -> QuerySet[Genre]:
     return Genre.objects.order_by("name")
 
 
-def popular_titles(n: int, exclude_ids=(), filters: TitleFilters = TitleFilters()) -> list[tuple[Title, float]]:
-    """The ``n`` best titles by damped average rating, as (title, damped average) pairs."""
+def popular_titles(
+    n: int, exclude_ids=(), filters: TitleFilters = TitleFilters(), only_ids: list[int] | None = None
+) -> list[tuple[Title, float]]:
+    """The ``n`` best titles by damped average rating, as (title, damped average) pairs.
+
+    ``only_ids`` restricts the candidates to those titles.
+    """
     from ratings.models import Rating
 
     global_mean = Rating.objects.aggregate(mean=Avg("score"))["mean"] or 3.5
+    candidates = filter_titles(active_titles(), filters)
+    if only_ids is not None:
+        candidates = candidates.filter(pk__in=only_ids)
     titles = (
-        filter_titles(active_titles(), filters)
+        candidates
         .exclude(pk__in=list(exclude_ids))
         .annotate(rating_count=Count("ratings"), rating_total=Sum("ratings__score"))
         .filter(rating_count__gt=0)

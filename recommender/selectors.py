@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from catalog.models import Title
-from catalog.selectors import TitleFilters, popular_titles, title_ids_matching, titles_by_id
+from catalog.selectors import TitleFilters, active_titles, popular_titles, title_ids_matching, titles_by_id
 from ratings.selectors import dismissed_title_ids, user_scores
 
 from .models import ModelVersion
@@ -28,11 +28,27 @@ def fallback_versions(serving: ModelVersion) -> list[ModelVersion]:
 MIN_RATINGS_FOR_PERSONAL = 3
 
 
+# Only titles the user liked explain a recommendation ("because you rated X 4.5").
+LIKED_SCORE = 4.0
+
+
+@dataclass(frozen=True)
+class Because:
+    """The user's own rating that a recommendation most resembles."""
+
+    title: Title
+    score: float
+
+    def __str__(self) -> str:
+        return f"Because you rated {self.title.name} {self.score:g}"
+
+
 @dataclass(frozen=True)
 class Recommendation:
     title: Title
     predicted_rating: float
     personalized: bool
+    because: Because | None = None
 
 
 def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
@@ -66,9 +82,52 @@ def personal_top_n(model, scores: dict[int, float], dismissed: set[int], n: int,
     if len(titles) < min(n, len(ranked)):
         ranked = model.top_n(scores, n, allowed_title_ids=set(title_ids_matching(filters)) - dismissed)
         titles = titles_by_id([title_id for title_id, _ in ranked])
-    picks = [
-        Recommendation(title=titles[title_id], predicted_rating=round(score, 2), personalized=True)
+    ranked = [(title_id, score) for title_id, score in ranked if title_id in titles][:n]
+    reasons = explanations(model, [title_id for title_id, _ in ranked], scores)
+    return [
+        Recommendation(title=titles[title_id], predicted_rating=round(score, 2), personalized=True, because=reasons.get(title_id))
         for title_id, score in ranked
-        if title_id in titles
     ]
-    return picks[:n]
+
+
+def explanations(model, title_ids: list[int], scores: dict[int, float]) -> dict[int, Because]:
+    """For each recommended title, the liked title of the user's that it most resembles."""
+    liked = [title_id for title_id, score in scores.items() if score >= LIKED_SCORE]
+    closest = model.closest_rated(title_ids, liked)
+    rated_titles = Title.objects.in_bulk({rated_id for rated_id, _ in closest.values()})
+    return {
+        title_id: Because(rated_titles[rated_id], scores[rated_id])
+        for title_id, (rated_id, _) in closest.items()
+        if rated_id in rated_titles
+    }
+
+
+def similar_titles(title: Title, n: int = 10) -> list[Title]:
+    """Titles like ``title``: nearest by item factors, or popular titles sharing a genre when the
+    model does not know it."""
+    from .serving import current_model
+
+    model = current_model()
+    neighbours = model.similar(title.pk, n + 10) if model is not None else []
+    if neighbours:
+        found = titles_by_id([title_id for title_id, _ in neighbours])
+        return [found[title_id] for title_id, _ in neighbours if title_id in found][:n]
+    genre_ids = list(title.genres.values_list("id", flat=True))
+    if not genre_ids:
+        return []
+    same_genre = active_titles().filter(genres__in=genre_ids).exclude(pk=title.pk).values_list("pk", flat=True).distinct()
+    return [t for t, _ in popular_titles(n, filters=TitleFilters(), only_ids=list(same_genre))]
+
+
+def predicted_rating_for(user, title: Title) -> float | None:
+    """The serving model's predicted rating of ``title`` for ``user``; None when it cannot say."""
+    from .serving import current_model
+
+    if not user.is_authenticated:
+        return None
+    scores = user_scores(user)
+    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    if model is None:
+        return None
+    predicted = model.predict_one(scores, title.pk)
+    return None if predicted is None else round(predicted, 2)

@@ -26,10 +26,54 @@ class LoadedModel:
     version_id: int
     factors: storage.FactorModel
     row_of_title: dict[int, int] = field(repr=False)
+    # Item factors scaled to unit length: cosine similarity between titles is one matrix product.
+    unit_qi: np.ndarray = field(repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
-        return cls(version_id, factors, {int(title_id): row for row, title_id in enumerate(factors.title_ids)})
+        norms = np.linalg.norm(factors.qi, axis=1, keepdims=True)
+        return cls(
+            version_id,
+            factors,
+            {int(title_id): row for row, title_id in enumerate(factors.title_ids)},
+            factors.qi / np.where(norms > 0, norms, 1.0),
+        )
+
+    def similar(self, title_id: int, n: int) -> list[tuple[int, float]]:
+        """The ``n`` titles whose factors point most nearly the same way, as (title id, cosine)."""
+        row = self.row_of_title.get(title_id)
+        if row is None or n <= 0:
+            return []
+        similarity = self.unit_qi @ self.unit_qi[row]
+        similarity[row] = -np.inf
+        k = min(n, len(similarity) - 1)
+        if k <= 0:
+            return []
+        best = np.argpartition(-similarity, k - 1)[:k]
+        best = best[np.argsort(-similarity[best], kind="stable")]
+        return [(int(self.factors.title_ids[r]), float(similarity[r])) for r in best]
+
+    def closest_rated(self, title_ids: list[int], rated_ids: list[int]) -> dict[int, tuple[int, float]]:
+        """For each of ``title_ids``, the one of ``rated_ids`` most similar to it, with the cosine."""
+        rows = [self.row_of_title[t] for t in title_ids if t in self.row_of_title]
+        rated_rows = [self.row_of_title[t] for t in rated_ids if t in self.row_of_title]
+        if not rows or not rated_rows:
+            return {}
+        similarity = self.unit_qi[rows] @ self.unit_qi[rated_rows].T
+        best = similarity.argmax(axis=1)
+        return {
+            int(self.factors.title_ids[row]): (int(self.factors.title_ids[rated_rows[b]]), float(similarity[index, b]))
+            for index, (row, b) in enumerate(zip(rows, best, strict=True))
+        }
+
+    def predict_one(self, scores: dict[int, float], title_id: int) -> float | None:
+        row = self.row_of_title.get(title_id)
+        folded = self.fold_in(scores) if row is not None else None
+        if folded is None:
+            return None
+        user_bias, user_vector = folded
+        f = self.factors
+        return float(np.clip(f.global_mean + user_bias + f.bi[row] + f.qi[row] @ user_vector, 0.5, 5.0))
 
     def fold_in(self, scores: dict[int, float]) -> tuple[float, np.ndarray] | None:
         """Fit a user bias and vector to ``scores`` against the fixed item factors (ridge regression)."""

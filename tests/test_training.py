@@ -137,3 +137,42 @@ def test_dismissed_titles_never_come_back(taste_catalog, user):
     after = recommend_for_user(user, n=30)
     assert top[0].title.pk not in {r.title.pk for r in after}
     assert len(after) == 30 - 6 - 1
+
+
+def test_recommendations_explain_themselves_with_a_liked_title(taste_catalog, user):
+    train_model_version()
+    rate_like_an_action_fan(user, taste_catalog)
+    liked = {t.pk for t in taste_catalog["action"][:3]}
+    recommendations = recommend_for_user(user, n=5)
+    assert all(r.because is not None for r in recommendations)
+    assert {r.because.title.pk for r in recommendations} <= liked
+    assert all(r.because.score == 5.0 for r in recommendations)
+    assert str(recommendations[0].because).startswith("Because you rated Action Story")
+
+
+def test_similar_titles_share_the_taste_group(taste_catalog):
+    from recommender.selectors import similar_titles
+
+    train_model_version("surprise_svd", params={"random_state": 0, "n_epochs": 60, "lr_all": 0.01})
+    first_action = taste_catalog["action"][0]
+    similar = similar_titles(first_action, n=5)
+    assert len(similar) == 5 and first_action not in similar
+    assert sum(t in taste_catalog["action"] for t in similar) >= 4
+
+
+def test_similar_titles_without_a_model_fall_back_to_the_genre(taste_catalog):
+    from recommender.selectors import similar_titles
+
+    similar = similar_titles(taste_catalog["romance"][0], n=4)
+    assert len(similar) == 4 and all(t in taste_catalog["romance"][1:] for t in similar)
+
+
+def test_predicted_rating_for_one_title(taste_catalog, user):
+    from recommender.selectors import predicted_rating_for
+
+    assert predicted_rating_for(user, taste_catalog["action"][5]) is None
+    train_model_version()
+    rate_like_an_action_fan(user, taste_catalog)
+    loved = predicted_rating_for(user, taste_catalog["action"][5])
+    disliked = predicted_rating_for(user, taste_catalog["romance"][5])
+    assert 0.5 <= disliked < loved <= 5.0
