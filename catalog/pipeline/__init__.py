@@ -1,0 +1,120 @@
+"""The content pipeline: one adapter per source format (extract -> validate/transform -> load).
+
+``run_import`` is the single entry point used by the management command, the Celery tasks and admin.
+Every file is inspected first (encoding, header, emptiness); if any file is refused, nothing is
+written for any of them. Each file then becomes one ImportRun, loaded in batches that are each one
+transaction (data, counters and rejected rows together).
+"""
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils import timezone
+
+from catalog.models import ImportRun
+
+from . import movielens, streaming, tmdb
+from .base import Counts, FileRefused, Progress, RunRecorder
+from .resolve import TitleIndex
+
+logger = logging.getLogger(__name__)
+
+ADAPTERS = {"streaming": streaming, "tmdb": tmdb, "movielens": movielens}
+FORMATS = tuple(ADAPTERS)
+
+
+@dataclass
+class ImportResult:
+    format: str
+    runs: list[ImportRun] = field(default_factory=list)
+    totals: Counts = field(default_factory=Counts)
+    refused: list[str] = field(default_factory=list)
+    new_titles: int = 0
+    new_ratings: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+    def summary_line(self) -> str:
+        t = self.totals
+        return f"rows={t.rows} created={t.created} updated={t.updated} unchanged={t.unchanged} rejected={t.rejected}"
+
+    def resolution_line(self) -> str:
+        t = self.totals
+        return f"matched={t.matched} new={t.new} ambiguous={t.ambiguous}"
+
+
+def inspect_files(format: str, paths: Sequence[str | Path], platform: str | None = None):
+    """Inspect every file; returns (jobs, refusal messages). Writes nothing."""
+    if format not in ADAPTERS:
+        raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+    jobs, refused = [], []
+    for path in paths:
+        try:
+            jobs.append(ADAPTERS[format].inspect(Path(path), platform))
+        except FileRefused as error:
+            refused.append((Path(path), str(error)))
+    return jobs, refused
+
+
+def total_lines(jobs) -> int:
+    return sum(job.info.lines for job in jobs)
+
+
+def run_import(
+    format: str,
+    paths: Sequence[str | Path],
+    *,
+    platform: str | None = None,
+    trigger: str = "command",
+    progress: Progress | None = None,
+    batch_size: int | None = None,
+    jobs=None,
+) -> ImportResult:
+    """Import ``paths`` of ``format``. Refused files are reported in ``result.refused``; crashes propagate
+    after the run is marked failed (batches already committed stay, the crashing one is rolled back)."""
+    result = ImportResult(format=format)
+    if jobs is None:
+        jobs, refused = inspect_files(format, paths, platform)
+    else:
+        refused = []
+    if refused:
+        for path, message in refused:
+            result.refused.append(message)
+            ImportRun.objects.create(
+                format=format, path=str(path), trigger=trigger, status=ImportRun.Status.REFUSED, message=message, finished_at=timezone.now()
+            )
+        for job in jobs:
+            ImportRun.objects.create(
+                format=format, path=str(job.info.path), checksum=job.info.checksum, size_bytes=job.info.size, trigger=trigger,
+                role=job.role, source=job.source, status=ImportRun.Status.REFUSED, finished_at=timezone.now(),
+                message="not imported: another file of the same import was refused",
+            )
+        return result
+
+    index = TitleIndex()
+    for job in sorted(jobs, key=lambda job: job.order):
+        run = ImportRun.objects.create(
+            format=format, role=job.role, source=job.source, path=str(job.info.path), checksum=job.info.checksum,
+            size_bytes=job.info.size, trigger=trigger, details={"encoding": job.info.encoding},
+        )
+        recorder = RunRecorder(run)
+        try:
+            extra = job.load(recorder, index, progress, batch_size) or {}
+        except Exception as error:
+            logger.exception("import of %s failed", job.info.path)
+            recorder.finish(ImportRun.Status.FAILED, f"{type(error).__name__}: {error}")
+            raise
+        run = recorder.finish(ImportRun.Status.SUCCEEDED, **extra)
+        result.runs.append(run)
+        result.totals.add(recorder.totals)
+        if job.role == "ratings":
+            result.new_ratings += recorder.totals.created
+        elif job.role in ("titles", "movies"):
+            result.new_titles += recorder.totals.created
+    return result
+
+
+__all__ = ["FORMATS", "FileRefused", "ImportResult", "inspect_files", "run_import"]

@@ -1,0 +1,87 @@
+"""Entity resolution: which existing title a record describes.
+
+External ids decide first (MovieLens, TMDB, IMDb). Otherwise the normalised title + year + kind
+decides ("Matrix, The" 1999 and "The Matrix" 1999 are one movie), except that a candidate is never
+the same work when an external id of the same kind differs, or when both name directors and no
+director is shared. Several candidates = ambiguous: the record then gets a title of its own and the
+ambiguity is reported. MovieLens titles are also indexed under their alternative title in
+parentheses ("City of Lost Children, The (Cité des enfants perdus, La)").
+"""
+from dataclasses import dataclass
+
+from catalog.models import Credit, Title
+
+from .normalize import fold, title_key, title_keys
+
+MATCHED, NEW, AMBIGUOUS = "matched", "new", "ambiguous"
+EXTERNAL_IDS = ("movielens_id", "tmdb_id", "imdb_id")
+
+
+@dataclass
+class Resolution:
+    title_id: int | None
+    outcome: str  # matched | new | ambiguous
+    candidates: tuple[int, ...] = ()
+
+
+class TitleIndex:
+    """An in-memory index of the catalog, loaded once per import and kept current as titles are created."""
+
+    def __init__(self):
+        self.by_key: dict[tuple[str, int | None, str], list[int]] = {}
+        self.by_external: dict[str, dict] = {name: {} for name in EXTERNAL_IDS}
+        self.external_of: dict[int, dict[str, object]] = {}
+        self.directors_of: dict[int, set[str]] = {}
+        rows = Title.objects.values_list("id", "name", "year", "kind", *EXTERNAL_IDS).iterator(chunk_size=10_000)
+        for title_id, name, year, kind, *ids in rows:
+            external = dict(zip(EXTERNAL_IDS, ids))
+            self.add(title_id, name, year, kind, with_aka=external["movielens_id"] is not None, **external)
+        directors = Credit.objects.filter(role=Credit.Role.DIRECTOR).values_list("title_id", "person__name")
+        for title_id, name in directors.iterator(chunk_size=10_000):
+            self.directors_of.setdefault(title_id, set()).add(fold(name))
+
+    def add(self, title_id: int, name: str, year: int | None, kind: str, with_aka: bool = False, directors=(), **external) -> None:
+        for key in title_keys(name) if with_aka else [title_key(name)]:
+            bucket = self.by_key.setdefault((key, year, kind), [])
+            if title_id not in bucket:
+                bucket.append(title_id)
+        if directors:
+            self.directors_of.setdefault(title_id, set()).update(fold(d) for d in directors)
+        self.set_external(title_id, **external)
+
+    def set_external(self, title_id: int, **external) -> None:
+        known = self.external_of.setdefault(title_id, {})
+        for name, value in external.items():
+            if value is not None and value != "":
+                known[name] = value
+                self.by_external[name][value] = title_id
+
+    def title_for(self, name: str, value) -> int | None:
+        return self.by_external[name].get(value) if value not in (None, "") else None
+
+    def resolve(self, *, name: str, year: int | None, kind: str, with_aka: bool = False, directors=(), **external) -> Resolution:
+        for id_name in EXTERNAL_IDS:
+            title_id = self.title_for(id_name, external.get(id_name))
+            if title_id is not None and not self._conflicts(title_id, external):
+                return Resolution(title_id, MATCHED, (title_id,))
+        wanted_directors = {fold(d) for d in directors}
+        candidates: list[int] = []
+        for key in title_keys(name) if with_aka else [title_key(name)]:
+            for title_id in self.by_key.get((key, year, kind), ()):
+                if title_id in candidates or self._conflicts(title_id, external):
+                    continue
+                known_directors = self.directors_of.get(title_id)
+                if wanted_directors and known_directors and not wanted_directors & known_directors:
+                    continue
+                candidates.append(title_id)
+        if len(candidates) == 1:
+            return Resolution(candidates[0], MATCHED, tuple(candidates))
+        if not candidates:
+            return Resolution(None, NEW)
+        return Resolution(None, AMBIGUOUS, tuple(candidates))
+
+    def _conflicts(self, title_id: int, external: dict) -> bool:
+        known = self.external_of.get(title_id, {})
+        return any(
+            external.get(name) not in (None, "") and name in known and known[name] != external[name] for name in EXTERNAL_IDS
+        )
