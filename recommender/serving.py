@@ -28,6 +28,9 @@ class LoadedModel:
     row_of_title: dict[int, int] = field(repr=False)
     # Item factors scaled to unit length: cosine similarity between titles is one matrix product.
     unit_qi: np.ndarray = field(repr=False)
+    # Scoring every title reads the whole item matrix per request; single precision halves that.
+    qi32: np.ndarray = field(repr=False)
+    item_base32: np.ndarray = field(repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
@@ -36,7 +39,9 @@ class LoadedModel:
             version_id,
             factors,
             {int(title_id): row for row, title_id in enumerate(factors.title_ids)},
-            factors.qi / np.where(norms > 0, norms, 1.0),
+            (factors.qi / np.where(norms > 0, norms, 1.0)).astype(np.float32),
+            np.ascontiguousarray(factors.qi, dtype=np.float32),
+            (factors.global_mean + factors.bi).astype(np.float32),
         )
 
     def similar(self, title_id: int, n: int) -> list[tuple[int, float]]:
@@ -95,8 +100,10 @@ class LoadedModel:
         if folded is None:
             return None
         user_bias, user_vector = folded
-        f = self.factors
-        return np.clip(f.global_mean + user_bias + f.bi + f.qi @ user_vector, 0.5, 5.0)
+        predicted = self.qi32 @ user_vector.astype(np.float32)
+        predicted += self.item_base32
+        predicted += np.float32(user_bias)
+        return np.clip(predicted, 0.5, 5.0, out=predicted)
 
     def top_n(self, scores: dict[int, float], n: int, allowed_title_ids=None) -> list[tuple[int, float]]:
         """The ``n`` best (title id, predicted score) pairs, never a title in ``scores``.
