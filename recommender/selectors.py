@@ -1,10 +1,14 @@
 """Reads of model versions, and recommendations served from the current one."""
+from collections import defaultdict
 from dataclasses import dataclass
+
+from django.db.models import Q
 
 from catalog.models import Title
 from catalog.selectors import TitleFilters, active_titles, popular_titles, title_ids_matching, titles_by_id
 from ratings.selectors import dismissed_title_ids, user_scores
 
+from .content import TitleContent
 from .models import ModelVersion
 
 
@@ -15,6 +19,40 @@ def serving_version() -> ModelVersion | None:
         .order_by("-activated_at", "-pk")
         .first()
     )
+
+
+# Top-billed cast members carry taste; the long tail of extras only adds noise.
+CAST_MEMBERS_PER_TITLE = 6
+
+
+def title_contents(title_ids: list[int]) -> list[TitleContent]:
+    """What the content model knows of each title: genres, people, keywords, kind, year, description."""
+    from catalog.models import Credit
+
+    genres: dict[int, list[str]] = defaultdict(list)
+    for title_id, name in Title.genres.through.objects.filter(title_id__in=title_ids).values_list("title_id", "genre__name"):
+        genres[title_id].append(name)
+    people: dict[int, list[str]] = defaultdict(list)
+    credits = Credit.objects.filter(title_id__in=title_ids).filter(
+        Q(role=Credit.Role.DIRECTOR) | Q(order__lt=CAST_MEMBERS_PER_TITLE)
+    )
+    for title_id, name in credits.values_list("title_id", "person__name"):
+        people[title_id].append(name)
+    keywords: dict[int, list[str]] = defaultdict(list)
+    for title_id, name in Title.keywords.through.objects.filter(title_id__in=title_ids).values_list("title_id", "keyword__name"):
+        keywords[title_id].append(name)
+    rows = Title.objects.filter(pk__in=title_ids).values_list("pk", "kind", "year", "description")
+    by_id = {
+        pk: TitleContent(pk, kind, year, genres[pk], people[pk], keywords[pk], description or "")
+        for pk, kind, year, description in rows
+    }
+    return [by_id[title_id] for title_id in title_ids if title_id in by_id]
+
+
+def unrated_active_title_ids(known_ids) -> list[int]:
+    """Active titles outside ``known_ids`` (titles a model has factors for)."""
+    known = set(int(title_id) for title_id in known_ids)
+    return [pk for pk in active_titles().values_list("pk", flat=True).order_by("pk") if pk not in known]
 
 
 def fallback_versions(serving: ModelVersion) -> list[ModelVersion]:

@@ -18,9 +18,10 @@ from surprise.model_selection import train_test_split
 from ratings.selectors import ratings_frame
 
 from . import algorithms, storage
+from .content import place_cold_titles, tfidf_matrix
 from .models import ModelVersion
+from .selectors import serving_version, title_contents, unrated_active_title_ids
 from .services import activate_version
-from .selectors import serving_version
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,74 @@ def held_out_metrics(algorithm_name: str, params: dict, dataset: Dataset) -> dic
     }
 
 
+def with_cold_titles(factors: storage.FactorModel) -> tuple[storage.FactorModel, int]:
+    """``factors`` plus rows for active titles nobody has rated, placed by the content model."""
+    cold_ids = unrated_active_title_ids(factors.title_ids)
+    if not cold_ids:
+        return factors, 0
+    contents = title_contents([int(t) for t in factors.title_ids] + cold_ids)
+    row_of = {content.title_id: row for row, content in enumerate(contents)}
+    matrix = tfidf_matrix(contents)
+    warm = np.array([row_of.get(int(t), -1) for t in factors.title_ids])
+    known = warm >= 0  # a title deleted since training has no content row
+    cold = np.array([row_of[t] for t in cold_ids if t in row_of], dtype=np.int64)
+    placement = place_cold_titles(matrix, warm[known], cold, factors.qi[known], factors.bi[known])
+    placed_ids = np.array([t for t in cold_ids if t in row_of], dtype=np.int64)
+    extended = storage.FactorModel(
+        global_mean=factors.global_mean,
+        user_ids=factors.user_ids,
+        title_ids=np.concatenate([factors.title_ids, placed_ids]),
+        bu=factors.bu,
+        bi=np.concatenate([factors.bi, placement.bi]),
+        pu=factors.pu,
+        qi=np.vstack([factors.qi, placement.qi]),
+        reg=factors.reg,
+    )
+    return extended, len(placed_ids)
+
+
+def save_artifact(version: ModelVersion, factors: storage.FactorModel) -> None:
+    path = settings.MODEL_DIR / f"model-v{version.pk}.npz"
+    version.artifact_sha256 = storage.save(factors, path)
+    version.artifact_path = str(path)
+
+
+def derive_version_with_new_titles() -> ModelVersion | None:
+    """Make titles imported since the last training recommendable now, without retraining.
+
+    Derives a version from the serving one with content-placed rows for the new titles and
+    activates it; returns None when there is nothing to place or no model serves.
+    """
+    from .serving import load_version
+
+    current = serving_version()
+    if current is None:
+        return None
+    started = time.perf_counter()
+    factors = load_version(current).factors
+    extended, placed = with_cold_titles(factors)
+    if placed == 0:
+        return None
+    version = ModelVersion.objects.create(
+        algorithm=current.algorithm,
+        params={**current.params, "derived_from": current.pk},
+        n_ratings=current.n_ratings,
+        n_users=current.n_users,
+        n_titles=len(extended.title_ids),
+        rmse=current.rmse,
+        mae=current.mae,
+        metrics={**current.metrics, "titles_placed_by_content": current.metrics.get("titles_placed_by_content", 0) + placed},
+    )
+    save_artifact(version, extended)
+    version.status = ModelVersion.Status.READY
+    version.duration_seconds = time.perf_counter() - started
+    version.finished_at = timezone.now()
+    version.save()
+    activate_version(version)
+    logger.info("v%s: placed %d new titles into v%s by content", version.pk, placed, current.pk)
+    return version
+
+
 def train_model_version(algorithm_name: str | None = None, params: dict | None = None) -> TrainingResult:
     """Train, evaluate and store a model version; activate it when it is not worse than the serving one."""
     algorithm_name = algorithm_name or algorithms.PRODUCTION
@@ -75,8 +144,9 @@ def train_model_version(algorithm_name: str | None = None, params: dict | None =
         algo = algorithms.build(algorithm_name, **params)
         algo.fit(dataset.build_full_trainset())
         factors = storage.FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02)))
-        path = settings.MODEL_DIR / f"model-v{version.pk}.npz"
-        sha256 = storage.save(factors, path)
+        factors, placed = with_cold_titles(factors)
+        metrics["titles_placed_by_content"] = placed
+        save_artifact(version, factors)
     except Exception as exc:
         version.status = ModelVersion.Status.FAILED
         version.error = f"{type(exc).__name__}: {exc}"
@@ -92,8 +162,6 @@ def train_model_version(algorithm_name: str | None = None, params: dict | None =
     version.rmse = metrics["rmse"]
     version.mae = metrics["mae"]
     version.metrics = {**version.metrics, **metrics, "global_mean": float(np.mean(frame["score"]))}
-    version.artifact_path = str(path)
-    version.artifact_sha256 = sha256
     version.duration_seconds = time.perf_counter() - started
     version.finished_at = timezone.now()
 
