@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.utils import timezone
-from surprise import Dataset, Reader, accuracy
-from surprise.model_selection import train_test_split
+from surprise import Dataset, Reader
 
 from ratings.selectors import ratings_frame
 
-from . import algorithms, storage
+from . import algorithms, evaluation, storage
 from .content import place_cold_titles, tfidf_matrix
 from .models import ModelVersion
 from .selectors import serving_version, title_contents, unrated_active_title_ids
@@ -48,15 +47,13 @@ def build_dataset(frame: pd.DataFrame) -> Dataset:
 
 
 def held_out_metrics(algorithm_name: str, params: dict, dataset: Dataset) -> dict[str, float]:
-    trainset, testset = train_test_split(dataset, test_size=HELD_OUT_FRACTION, random_state=SPLIT_SEED)
-    algo = algorithms.build(algorithm_name, **params)
-    algo.fit(trainset)
-    predictions = algo.test(testset)
-    return {
-        "rmse": float(accuracy.rmse(predictions, verbose=False)),
-        "mae": float(accuracy.mae(predictions, verbose=False)),
-        "held_out_ratings": len(testset),
-    }
+    """Rating accuracy and top-10 ranking of the algorithm on the held-out split."""
+    [result] = evaluation.evaluate(
+        {algorithm_name: algorithms.build(algorithm_name, **params)},
+        evaluation.holdout(dataset, test_size=HELD_OUT_FRACTION, seed=SPLIT_SEED),
+    )
+    metrics = {key: value for key, value in result.to_dict().items() if key not in {"name", "n_folds"}}
+    return {**metrics, "held_out_fraction": HELD_OUT_FRACTION}
 
 
 def with_cold_titles(factors: storage.FactorModel) -> tuple[storage.FactorModel, int]:

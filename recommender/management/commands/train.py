@@ -27,4 +27,9 @@ class Command(BaseCommand):
             f"seconds={v.duration_seconds:.1f}"
         )
         state = "activated" if result.activated else "rejected (worse than serving; serving model unchanged)"
+        ranking = " ".join(
+            f"{label}={v.metrics[key]:.4f}" for key, label in (("precision", "P@10"), ("recall", "R@10"), ("ndcg", "NDCG@10"))
+            if v.metrics.get(key) is not None
+        )
+        self.stdout.write(f"held-out {ranking}".rstrip())
         self.stdout.write(self.style.SUCCESS(f"RMSE={v.rmse:.4f} MAE={v.mae:.4f} {state}"))
