@@ -1,14 +1,28 @@
 from celery import shared_task
 
-from .training import derive_version_with_new_titles, train_model_version
+from .training import TrainingResult, derive_version_with_new_titles, train_model_version, training_config, tune_and_train
+
+
+def summary(result: TrainingResult) -> dict:
+    version = result.version
+    return {"version": version.pk, "status": version.status, "rmse": version.rmse, "mae": version.mae, "activated": result.activated}
 
 
 @shared_task(name="recommender.tasks.retrain")
 def retrain(algorithm: str | None = None, params: dict | None = None) -> dict:
-    """Train a new model version; it serves only if it is not worse than the current one."""
-    result = train_model_version(algorithm, params)
-    version = result.version
-    return {"version": version.pk, "status": version.status, "rmse": version.rmse, "mae": version.mae, "activated": result.activated}
+    """Train a new model version (by default with the serving version's configuration); it serves
+    only if it is not worse than the current one."""
+    if algorithm is None:
+        algorithm, serving_params = training_config()
+        params = serving_params if params is None else params
+    return summary(train_model_version(algorithm, params))
+
+
+@shared_task(name="recommender.tasks.tune")
+def tune(algorithm: str, grid: dict | None = None, n_folds: int = 3) -> dict:
+    """Cross-validated search over ``grid``, then a model version trained with the best parameters."""
+    tuning_result, trained = tune_and_train(algorithm, grid, n_folds)
+    return {"best_params": tuning_result.best.params, **summary(trained)}
 
 
 @shared_task(name="recommender.tasks.place_new_titles")

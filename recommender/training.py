@@ -16,7 +16,7 @@ from surprise import Dataset, Reader
 
 from ratings.selectors import ratings_frame
 
-from . import algorithms, evaluation, storage
+from . import algorithms, evaluation, storage, tuning
 from .content import place_cold_titles, tfidf_matrix
 from .models import ModelVersion
 from .selectors import serving_version, title_contents, unrated_active_title_ids
@@ -124,12 +124,32 @@ def derive_version_with_new_titles() -> ModelVersion | None:
     return version
 
 
-def train_model_version(algorithm_name: str | None = None, params: dict | None = None) -> TrainingResult:
+def tune_and_train(algorithm_name: str, grid: dict | None = None, n_folds: int = 3, progress=None) -> tuple[tuning.TuningResult, TrainingResult]:
+    """Search ``grid`` by cross-validation on the ratings in the database, then train the winner.
+
+    The trained version serves only if it is not worse than the serving one, as for any training.
+    """
+    frame = ratings_frame()
+    result = tuning.tune(algorithm_name, build_dataset(frame), grid=grid, n_folds=n_folds, progress=progress)
+    trained = train_model_version(algorithm_name, result.best.params, extra_metrics={"tuning": result.to_dict()})
+    return result, trained
+
+
+def training_config() -> tuple[str, dict]:
+    """What a scheduled retrain trains: the serving version's algorithm and parameters (so a tuned
+    configuration stays), or the registry's production algorithm when nothing serves."""
+    current = serving_version()
+    if current is None or current.algorithm not in algorithms.ALGORITHMS:
+        return algorithms.PRODUCTION, {}
+    return current.algorithm, {key: value for key, value in current.params.items() if key != "derived_from"}
+
+
+def train_model_version(algorithm_name: str | None = None, params: dict | None = None, extra_metrics: dict | None = None) -> TrainingResult:
     """Train, evaluate and store a model version; activate it when it is not worse than the serving one."""
     algorithm_name = algorithm_name or algorithms.PRODUCTION
     params = dict(params or {})
     algorithms.build(algorithm_name, **params)  # fail fast on an unknown name or bad parameters
-    version = ModelVersion.objects.create(algorithm=algorithm_name, params=params)
+    version = ModelVersion.objects.create(algorithm=algorithm_name, params=params, metrics=dict(extra_metrics or {}))
     started = time.perf_counter()
     try:
         frame = ratings_frame()
