@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_celery_beat",
+    "django_celery_results",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "catalog",
     "ratings",
     "recommender",
@@ -126,6 +129,34 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "streamrec.api_errors.exception_handler",
+    # Per-scope throttling (streamrec/throttles.py); answers 429 with Retry-After. Sign-in and
+    # sign-up are stricter. Counters live in the default cache (per process unless CACHES is shared).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "streamrec.throttles.AnonThrottle",
+        "streamrec.throttles.UserThrottle",
+        "streamrec.throttles.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("STREAMREC_THROTTLE_ANON", "120/min"),
+        "user": os.environ.get("STREAMREC_THROTTLE_USER", "600/min"),
+        "auth": os.environ.get("STREAMREC_THROTTLE_AUTH", "10/min"),
+        "sync": os.environ.get("STREAMREC_THROTTLE_SYNC", "30/min"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StreamRec API",
+    "DESCRIPTION": "Movies and series: catalog, personal ratings, watchlist and recommendations for mobile clients.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"TitleKindEnum": "catalog.models.Title.Kind"},
 }
 
 # Production hardening: active whenever DEBUG is off.
@@ -141,6 +172,8 @@ if not DEBUG:
 
 # Celery: without a broker, tasks run in-process (eagerly) so the site works with no services.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_RESULT_BACKEND = "django-db"  # task results visible in admin (django-celery-results)
+CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "streamrec")
@@ -154,6 +187,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# --- Content pipeline (catalog/pipeline, owned by the import work) ---------------------------------------
+# Inbox watched by the beat task catalog.tasks.scan_inbox: <inbox>/<streaming|tmdb|movielens>/<files>.
+CATALOG_INBOX_DIR = Path(os.environ.get("STREAMREC_INBOX_DIR", BASE_DIR / "var" / "inbox"))
+# A retrain is requested once imports not yet followed by one brought this many new titles or ratings.
+CATALOG_RETRAIN_MIN_NEW_TITLES = int(os.environ.get("STREAMREC_RETRAIN_MIN_NEW_TITLES", "50"))
+CATALOG_RETRAIN_MIN_NEW_RATINGS = int(os.environ.get("STREAMREC_RETRAIN_MIN_NEW_RATINGS", "10000"))
+CELERY_BEAT_SCHEDULE["import-inbox"] = {
+    "task": "catalog.tasks.scan_inbox",
+    "schedule": crontab(minute="*/5"),  # editable in admin (django-celery-beat)
+}
+# --- end of content pipeline settings ---------------------------------------------------------------------
 
 # Recommender: where model artifacts live (shared by every process that serves the site).
 MODEL_DIR = Path(os.environ.get("STREAMREC_MODEL_DIR", BASE_DIR / "var" / "models"))

@@ -8,7 +8,7 @@ _TRAILING_ARTICLE = re.compile(
     r"^(?P<rest>.+?),\s*(?P<article>the|a|an|les|la|le|l'|il|lo|el|los|las|die|der|das|den|det|de|het|een|ein|eine|os|as|o|i)$",
     re.IGNORECASE,
 )
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_WORD = re.compile(r"[\W_]+")  # keeps letters of every script
 _YEAR_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\((?P<year>\d{4})(?:[–-]\d{0,4})?\)\s*$")
 _AKA = re.compile(r"^(?P<main>.+?)\s+\((?:a\.k\.a\.\s*)?(?P<aka>[^()]+)\)$")
 

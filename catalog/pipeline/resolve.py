@@ -32,6 +32,7 @@ class TitleIndex:
         self.by_external: dict[str, dict] = {name: {} for name in EXTERNAL_IDS}
         self.external_of: dict[int, dict[str, object]] = {}
         self.directors_of: dict[int, set[str]] = {}
+        self.provisional_keys: dict[int, list] = {}
         rows = Title.objects.values_list("id", "name", "year", "kind", *EXTERNAL_IDS).iterator(chunk_size=10_000)
         for title_id, name, year, kind, *ids in rows:
             external = dict(zip(EXTERNAL_IDS, ids))
@@ -45,9 +46,22 @@ class TitleIndex:
             bucket = self.by_key.setdefault((key, year, kind), [])
             if title_id not in bucket:
                 bucket.append(title_id)
+                if title_id < 0:
+                    self.provisional_keys.setdefault(title_id, []).append((key, year, kind))
         if directors:
             self.directors_of.setdefault(title_id, set()).update(fold(d) for d in directors)
         self.set_external(title_id, **external)
+
+    def rekey(self, old_id: int, new_id: int) -> None:
+        """Replace a provisional id (a title of the current batch, not yet inserted) with its real id."""
+        for key in self.provisional_keys.pop(old_id, ()):
+            bucket = self.by_key[key]
+            bucket[bucket.index(old_id)] = new_id
+        for name, value in self.external_of.pop(old_id, {}).items():
+            self.by_external[name][value] = new_id
+            self.external_of.setdefault(new_id, {})[name] = value
+        if old_id in self.directors_of:
+            self.directors_of[new_id] = self.directors_of.pop(old_id)
 
     def set_external(self, title_id: int, **external) -> None:
         known = self.external_of.setdefault(title_id, {})

@@ -13,7 +13,7 @@ from catalog import services
 from catalog.models import Collection, Company, Title, TitleCompany, TitleCountry, TitleDetails
 
 from .base import Batch, RunRecorder
-from .resolve import AMBIGUOUS, EXTERNAL_IDS, MATCHED, TitleIndex
+from .resolve import AMBIGUOUS, MATCHED, TitleIndex
 
 TITLE_FIELDS = ("description", "runtime_minutes", "seasons", "maturity_rating")
 
@@ -72,6 +72,7 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
         fresh.append(record)
 
     known = services.source_records(ctx.source, (r.external_id for r in fresh))
+    provisional: dict[int, int] = {}  # id(record) -> provisional (negative) title id
     create: list[TitleRecord] = []
     update: list[tuple[TitleRecord, int, bool]] = []  # (record, title id, overwrite)
     for record in fresh:
@@ -94,6 +95,12 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
         else:
             counts.new += 1
             counts.created += 1
+            # Later records of this batch must find this title too: index it under a provisional id.
+            provisional[id(record)] = -(len(provisional) + 1)
+            index.add(
+                provisional[id(record)], record.name, record.year, record.kind, with_aka=record.with_aka, directors=record.directors,
+                **_free(index, None, record.external),
+            )
             if resolution.outcome == AMBIGUOUS:
                 counts.ambiguous += 1
                 batch.ambiguous.append(
@@ -105,17 +112,17 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
         title_of: dict[int, int] = {}  # id(record) -> title id
         new_titles = []
         for record in create:
-            external = _free(index, None, record.external)
+            external = _free(index, provisional[id(record)], record.external)
             new_titles.append(Title(kind=record.kind, name=record.name[:300], year=record.year, **record.fields, **external))
         Title.objects.bulk_create(new_titles, batch_size=1000)
+        real_id: dict[int, int] = {}
         for record, title in zip(create, new_titles):
             title_of[id(record)] = title.pk
-            index.add(
-                title.pk, title.name, title.year, title.kind, with_aka=record.with_aka, directors=record.directors,
-                **{k: getattr(title, k) for k in EXTERNAL_IDS},
-            )
+            real_id[provisional[id(record)]] = title.pk
+            index.rekey(provisional[id(record)], title.pk)
 
         if update:
+            update[:] = [(record, real_id.get(title_id, title_id), overwrite) for record, title_id, overwrite in update]
             existing = Title.objects.in_bulk([title_id for _, title_id, _ in update])
             changed_fields: set[str] = set()
             changed: dict[int, Title] = {}

@@ -1,0 +1,178 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from .models import (
+    Availability, Collection, Company, Country, Credit, Genre, ImportRun, Keyword, Person, Platform, RejectedRow,
+    SourceRecord, Title, TitleDetails,
+)
+
+
+class AvailabilityInline(admin.TabularInline):
+    model = Availability
+    extra = 0
+    fields = ("platform", "platform_item_id", "date_added", "created_at")
+    readonly_fields = ("created_at",)
+
+
+class CreditInline(admin.TabularInline):
+    model = Credit
+    extra = 0
+    fields = ("role", "person", "order", "character")
+    autocomplete_fields = ("person",)
+    ordering = ("role", "order")
+
+
+class TitleDetailsInline(admin.StackedInline):
+    model = TitleDetails
+    extra = 0
+    can_delete = False
+    autocomplete_fields = ("collection",)
+
+
+class SourceRecordInline(admin.TabularInline):
+    model = SourceRecord
+    extra = 0
+    fields = ("source", "external_id", "checksum", "last_run", "updated_at")
+    readonly_fields = fields
+    can_delete = False
+    verbose_name = "source record"
+    verbose_name_plural = "where this title came from (import lineage)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Title)
+class TitleAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "year", "maturity_rating", "platform_list", "movielens_id", "tmdb_id", "imdb_id", "is_active")
+    list_filter = ("kind", "is_active", "platforms", "genres", "maturity_rating")
+    search_fields = ("name", "=imdb_id", "=tmdb_id", "=movielens_id", "details__original_title")
+    list_select_related = ()
+    autocomplete_fields = ("genres",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("kind", "name", "year", "genres", "description", "is_active")}),
+        ("Runtime and rating", {"fields": ("runtime_minutes", "seasons", "maturity_rating")}),
+        ("External ids", {"fields": ("movielens_id", "tmdb_id", "imdb_id")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = (AvailabilityInline, CreditInline, TitleDetailsInline, SourceRecordInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("platforms")
+
+    @admin.display(description="platforms")
+    def platform_list(self, obj):
+        return ", ".join(sorted({p.name for p in obj.platforms.all()})) or "—"
+
+
+@admin.register(Genre)
+class GenreAdmin(admin.ModelAdmin):
+    list_display = ("name", "title_count")
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_titles=Count("titles"))
+
+    @admin.display(description="titles", ordering="n_titles")
+    def title_count(self, obj):
+        return obj.n_titles
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("name", "tmdb_id")
+    search_fields = ("name", "=tmdb_id")
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ("name", "iso_code")
+    search_fields = ("name", "iso_code")
+
+
+@admin.register(Collection, Company, Keyword)
+class TmdbNamedAdmin(admin.ModelAdmin):
+    list_display = ("name", "tmdb_id")
+    search_fields = ("name", "=tmdb_id")
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(admin.ModelAdmin):
+    list_display = ("title", "platform", "platform_item_id", "date_added")
+    list_filter = ("platform",)
+    date_hierarchy = "date_added"
+    search_fields = ("title__name", "=platform_item_id")
+    autocomplete_fields = ("title",)
+
+
+class RejectedRowInline(admin.TabularInline):
+    model = RejectedRow
+    extra = 0
+    fields = ("line_number", "reason", "raw")
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("line_number")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Runs are records of what happened: read-only, except that a file can be imported again."""
+
+    list_display = ("started_at", "format", "role", "source", "file_name", "status", "rows", "created", "updated",
+                    "unchanged", "rejected", "matched", "new", "ambiguous", "trigger")
+    list_filter = ("status", "format", "role", "trigger")
+    search_fields = ("path", "=checksum", "message")
+    date_hierarchy = "started_at"
+    inlines = (RejectedRowInline,)
+    actions = ("import_again",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="file")
+    def file_name(self, obj):
+        return obj.path.rsplit("/", 1)[-1]
+
+    @admin.action(description="Import these files again (idempotent; queued as a Celery task)")
+    def import_again(self, request, queryset):
+        from .tasks import import_files
+
+        queued = 0
+        for run in queryset:
+            import_files.delay(run.format, [run.path], run.source if run.format == "streaming" else None)
+            queued += 1
+        self.message_user(request, f"{queued} import(s) queued.", messages.SUCCESS)
+
+
+@admin.register(RejectedRow)
+class RejectedRowAdmin(admin.ModelAdmin):
+    list_display = ("run", "line_number", "reason")
+    list_filter = ("run__format",)
+    search_fields = ("reason", "raw")
+    list_select_related = ("run",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
