@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_celery_beat",
+    "django_celery_results",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "catalog",
     "ratings",
     "recommender",
@@ -126,6 +129,34 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "streamrec.api_errors.exception_handler",
+    # Per-scope throttling (streamrec/throttles.py); answers 429 with Retry-After. Sign-in and
+    # sign-up are stricter. Counters live in the default cache (per process unless CACHES is shared).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "streamrec.throttles.AnonThrottle",
+        "streamrec.throttles.UserThrottle",
+        "streamrec.throttles.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("STREAMREC_THROTTLE_ANON", "120/min"),
+        "user": os.environ.get("STREAMREC_THROTTLE_USER", "600/min"),
+        "auth": os.environ.get("STREAMREC_THROTTLE_AUTH", "10/min"),
+        "sync": os.environ.get("STREAMREC_THROTTLE_SYNC", "30/min"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StreamRec API",
+    "DESCRIPTION": "Movies and series: catalog, personal ratings, watchlist and recommendations for mobile clients.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"TitleKindEnum": "catalog.models.Title.Kind"},
 }
 
 # Production hardening: active whenever DEBUG is off.
@@ -141,6 +172,8 @@ if not DEBUG:
 
 # Celery: without a broker, tasks run in-process (eagerly) so the site works with no services.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_RESULT_BACKEND = "django-db"  # task results visible in admin (django-celery-results)
+CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "streamrec")
