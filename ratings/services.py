@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Title
@@ -32,15 +32,24 @@ def validate_score(score) -> float:
 
 
 def rate_title(*, user, title: Title, score) -> tuple[Rating, bool]:
-    """Create or change ``user``'s rating of ``title``; returns the rating and whether it is new."""
+    """Create or change ``user``'s rating of ``title``; returns the rating and whether it is new.
+
+    Safe under concurrent requests for the same user and title: one row, the last write wins.
+    """
     value = validate_score(score)
     if not title.is_active:
         raise ValidationError("This title is no longer in the catalog.", code="inactive")
     now = timezone.now()
-    rating, created = Rating.objects.update_or_create(
-        user=user, title=title, defaults={"score": value, "updated_at": now}, create_defaults={"score": value, "created_at": now, "updated_at": now}
-    )
-    return rating, created
+    existing = Rating.objects.filter(user=user, title=title)
+    if existing.update(score=value, updated_at=now):
+        return existing.get(), False
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(user=user, title=title, score=value, created_at=now, updated_at=now), True
+    except IntegrityError:
+        # Another request created it between our update and insert: ours is the later write.
+        existing.update(score=value, updated_at=now)
+        return existing.get(), False
 
 
 def remove_rating(*, user, title: Title) -> bool:
