@@ -5,7 +5,14 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from catalog.models import Title
-from catalog.selectors import TitleFilters, active_titles, popular_titles, title_ids_matching, titles_by_id
+from catalog.selectors import (
+    TitleFilters,
+    active_title_ids_among,
+    active_titles,
+    popular_titles,
+    title_ids_matching,
+    titles_by_id,
+)
 from ratings.selectors import dismissed_title_ids, user_scores
 
 from .content import TitleContent
@@ -116,15 +123,17 @@ def personal_top_n(model, scores: dict[int, float], dismissed: set[int], n: int,
     # Unfiltered, rank a few spare candidates: some may be dismissed or deactivated since training.
     spare = 0 if has_filters else 20 + len(dismissed)
     ranked = [(t, s) for t, s in model.top_n(scores, n + spare, allowed_title_ids=allowed) if t not in dismissed]
-    titles = titles_by_id([title_id for title_id, _ in ranked])
-    if len(titles) < min(n, len(ranked)):
+    active = active_title_ids_among([title_id for title_id, _ in ranked])
+    if len(active) < min(n, len(ranked)):
         ranked = model.top_n(scores, n, allowed_title_ids=set(title_ids_matching(filters)) - dismissed)
-        titles = titles_by_id([title_id for title_id, _ in ranked])
-    ranked = [(title_id, score) for title_id, score in ranked if title_id in titles][:n]
+        active = active_title_ids_among([title_id for title_id, _ in ranked])
+    ranked = [(title_id, score) for title_id, score in ranked if title_id in active][:n]
+    titles = titles_by_id([title_id for title_id, _ in ranked])
     reasons = explanations(model, [title_id for title_id, _ in ranked], scores)
     return [
         Recommendation(title=titles[title_id], predicted_rating=round(score, 2), personalized=True, because=reasons.get(title_id))
         for title_id, score in ranked
+        if title_id in titles
     ]
 
 
@@ -132,7 +141,7 @@ def explanations(model, title_ids: list[int], scores: dict[int, float]) -> dict[
     """For each recommended title, the liked title of the user's that it most resembles."""
     liked = [title_id for title_id, score in scores.items() if score >= LIKED_SCORE]
     closest = model.closest_rated(title_ids, liked)
-    rated_titles = Title.objects.in_bulk({rated_id for rated_id, _ in closest.values()})
+    rated_titles = Title.objects.only("pk", "name").in_bulk({rated_id for rated_id, _ in closest.values()})
     return {
         title_id: Because(rated_titles[rated_id], scores[rated_id])
         for title_id, (rated_id, _) in closest.items()

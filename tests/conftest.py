@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -15,9 +16,10 @@ PASSWORD = "a-Str0ng-password!"
 
 @pytest.fixture(autouse=True)
 def model_dir(settings, tmp_path):
-    """Every test writes model artifacts to its own folder and starts with nothing loaded."""
+    """Every test writes model artifacts to its own folder and starts with nothing loaded or cached."""
     settings.MODEL_DIR = tmp_path / "models"
     serving._loaded = None
+    cache.clear()
     yield settings.MODEL_DIR
     serving._loaded = None
 
