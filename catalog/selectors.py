@@ -1,11 +1,17 @@
 """Reads of the catalog."""
+import calendar
+import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, FloatField, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast
+from django.core.cache import cache
+from django.db.models import Avg, Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, ExtractMonth
 
 from .models import Genre, Title
 
+# How many of the most popular titles per filter set are cached, and for how long.
+POPULAR_RANKED = 500
+POPULAR_CACHE_SECONDS = 300
 # Weight of the prior in the damped (Bayesian) average: a title needs about this many ratings
 # before its own average outweighs the global one.
 DAMPING_RATINGS = 20
@@ -16,6 +22,7 @@ class TitleFilters:
     search: str = ""
     genre: str = ""
     kind: str = ""
+    platform: str = ""  # a Platform slug
 
 
 def active_titles() -> QuerySet[Title]:
@@ -29,6 +36,10 @@ def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[
         queryset = queryset.filter(genres__name__iexact=filters.genre)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
+    if filters.platform:
+        from .models import Availability
+
+        queryset = queryset.filter(pk__in=Availability.objects.filter(platform__slug=filters.platform).values("title_id"))
     return queryset
 
 
@@ -46,6 +57,10 @@ def title_ids_matching(filters: TitleFilters) -> list[int]:
     return list(filter_titles(active_titles(), filters).values_list("id", flat=True))
 
 
+def active_title_ids_among(title_ids: list[int]) -> set[int]:
+    return set(active_titles().filter(pk__in=title_ids).values_list("pk", flat=True))
+
+
 def titles_by_id(title_ids: list[int]) -> dict[int, Title]:
     titles = active_titles().filter(pk__in=title_ids).prefetch_related("genres")
     return {title.pk: title for title in titles}
@@ -55,29 +70,220 @@ def all_genres() -> QuerySet[Genre]:
     return Genre.objects.order_by("name")
 
 
-def popular_titles(
-    n: int, exclude_ids=(), filters: TitleFilters = TitleFilters(), only_ids: list[int] | None = None
-) -> list[tuple[Title, float]]:
-    """The ``n`` best titles by damped average rating, as (title, damped average) pairs.
-
-    ``only_ids`` restricts the candidates to those titles.
-    """
+def popular_ranking(filters: TitleFilters, only_ids: list[int] | None = None, exclude_ids=(), limit: int = 500) -> list[tuple[int, float]]:
+    """(title id, damped average) of the best-rated active titles, best first."""
     from ratings.models import Rating
 
     global_mean = Rating.objects.aggregate(mean=Avg("score"))["mean"] or 3.5
     candidates = filter_titles(active_titles(), filters)
     if only_ids is not None:
         candidates = candidates.filter(pk__in=only_ids)
-    titles = (
-        candidates
-        .exclude(pk__in=list(exclude_ids))
+    ranked = (
+        candidates.exclude(pk__in=list(exclude_ids))
         .annotate(rating_count=Count("ratings"), rating_total=Sum("ratings__score"))
         .filter(rating_count__gt=0)
         .annotate(
             damped=(F("rating_total") + Value(DAMPING_RATINGS * global_mean))
             / (Cast("rating_count", FloatField()) + Value(float(DAMPING_RATINGS)))
         )
-        .prefetch_related("genres")
-        .order_by("-damped", "pk")[:n]
+        .order_by("-damped", "pk")
+        .values_list("pk", "damped")[:limit]
     )
-    return [(title, float(title.damped)) for title in titles]
+    return [(pk, float(damped)) for pk, damped in ranked]
+
+
+def popular_titles(
+    n: int, exclude_ids=(), filters: TitleFilters = TitleFilters(), only_ids: list[int] | None = None
+) -> list[tuple[Title, float]]:
+    """The ``n`` best titles by damped average rating, as (title, damped average) pairs.
+
+    ``only_ids`` restricts the candidates to those titles. The ranking for a set of filters is
+    cached for a few minutes: it is the same for everybody and costs a scan of all ratings.
+    """
+    exclude = set(exclude_ids)
+    if only_ids is None:
+        key = "popular:" + hashlib.sha256(f"{filters.search}|{filters.genre.lower()}|{filters.kind}".encode()).hexdigest()
+        ranking = cache.get_or_set(key, lambda: popular_ranking(filters, limit=POPULAR_RANKED), POPULAR_CACHE_SECONDS)
+        picked = [(pk, score) for pk, score in ranking if pk not in exclude][:n]
+        if len(picked) < n and len(ranking) == POPULAR_RANKED:
+            picked = popular_ranking(filters, exclude_ids=exclude, limit=n)
+    else:
+        picked = popular_ranking(filters, only_ids, exclude_ids=exclude, limit=n)
+    titles = titles_by_id([pk for pk, _ in picked])
+    return [(titles[pk], score) for pk, score in picked if pk in titles]
+
+
+# --- API reads: browsing with ranges and ordering, title detail, catalog facts ----------------------------
+
+TITLE_ORDERINGS = {
+    "popular": ("-rating_count", "name", "pk"),
+    "name": ("name", "year", "pk"),
+    "-name": ("-name", "-year", "-pk"),
+    "year": (F("year").asc(nulls_last=True), "name", "pk"),
+    "-year": (F("year").desc(nulls_last=True), "name", "pk"),
+    "average": (F("rating_average").asc(nulls_last=True), "-rating_count", "pk"),
+    "-average": (F("rating_average").desc(nulls_last=True), "-rating_count", "pk"),
+    "-rating_count": ("-rating_count", "name", "pk"),
+    "rating_count": ("rating_count", "name", "pk"),
+}
+
+
+@dataclass(frozen=True)
+class TitleBrowse:
+    """What a catalog listing asks for beyond ``TitleFilters``: year range, minimum average, order."""
+
+    filters: TitleFilters = TitleFilters()
+    year_min: int | None = None
+    year_max: int | None = None
+    min_average: float | None = None
+    min_votes: int | None = None
+    ordering: str = "popular"
+
+
+def browse_titles(browse: TitleBrowse) -> QuerySet[Title]:
+    """Active titles matching ``browse`` with their genres, rating count and average, in its order."""
+    queryset = filter_titles(active_titles(), browse.filters)
+    if browse.year_min is not None:
+        queryset = queryset.filter(year__gte=browse.year_min)
+    if browse.year_max is not None:
+        queryset = queryset.filter(year__lte=browse.year_max)
+    # Counted in a subquery so that filters on genres or platforms never multiply the counts.
+    from ratings.models import Rating
+
+    stats = Rating.objects.filter(title=OuterRef("pk")).order_by().values("title")
+    queryset = queryset.annotate(
+        rating_count=Coalesce(Subquery(stats.annotate(c=Count("id")).values("c")), 0),
+        rating_average=Subquery(stats.annotate(a=Avg("score")).values("a")),
+    )
+    if browse.min_average is not None:
+        queryset = queryset.filter(rating_average__gte=browse.min_average)
+    if browse.min_votes is not None:
+        queryset = queryset.filter(rating_count__gte=browse.min_votes)
+    order = TITLE_ORDERINGS.get(browse.ordering, TITLE_ORDERINGS["popular"])
+    return queryset.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name"))).order_by(*order)
+
+
+def title_detail(pk: int) -> Title | None:
+    """One active title with stats, genres, credits (with people) and availabilities (with platforms)."""
+    from .models import Availability, Credit
+
+    return (
+        browse_titles(TitleBrowse())
+        .filter(pk=pk)
+        .prefetch_related(
+            Prefetch("credits", queryset=Credit.objects.select_related("person").order_by("role", "order", "pk")),
+            Prefetch("availabilities", queryset=Availability.objects.select_related("platform").order_by("platform__name", "pk")),
+        )
+        .first()
+    )
+
+
+def title_score(title: Title) -> dict:
+    """The site's score of a title (count, average, damped average) and TMDB's vote average and count."""
+    from ratings.models import Rating
+
+    from .models import TitleDetails
+
+    stats = Rating.objects.filter(title=title).aggregate(count=Count("id"), total=Sum("score"), average=Avg("score"))
+    global_mean = Rating.objects.aggregate(mean=Avg("score"))["mean"] or 3.5
+    count = stats["count"] or 0
+    damped = ((stats["total"] or 0.0) + DAMPING_RATINGS * global_mean) / (count + DAMPING_RATINGS)
+    details = TitleDetails.objects.filter(title=title).first()
+    return {
+        "rating_count": count,
+        "rating_average": stats["average"],
+        "damped_average": round(damped, 4),
+        "tmdb_vote_average": details.vote_average if details else None,
+        "tmdb_vote_count": details.vote_count if details else None,
+    }
+
+
+RELEASE_DATES = {"release": "details__release_date", "added": "availabilities__date_added"}
+
+
+def _dated_titles(by: str, year: int | None, platform: str):
+    """(title id, date) rows of active titles: TMDB release dates, or the dates platforms added them."""
+    from .models import Availability, TitleDetails
+
+    if by == "added":
+        rows = Availability.objects.filter(title__is_active=True, date_added__isnull=False)
+        if platform:
+            rows = rows.filter(platform__slug=platform)
+        field = "date_added"
+    else:
+        rows = TitleDetails.objects.filter(title__is_active=True, release_date__isnull=False)
+        if platform:
+            rows = rows.filter(title__availabilities__platform__slug=platform).distinct()
+        field = "release_date"
+    if year is not None:
+        rows = rows.filter(**{f"{field}__year": year})
+    return rows, field
+
+
+def releases_per_month(by: str = "release", year: int | None = None, platform: str = "") -> list[dict]:
+    """How many titles came out (or were added to a platform) in each month of the year, 1 to 12."""
+    rows, field = _dated_titles(by, year, platform)
+    counts = dict(rows.annotate(month=ExtractMonth(field)).values("month").annotate(n=Count("title_id", distinct=True)).values_list("month", "n"))
+    return [{"month": month, "name": calendar.month_name[month], "count": counts.get(month, 0)} for month in range(1, 13)]
+
+
+def releases_per_weekday(by: str = "release", year: int | None = None, platform: str = "") -> list[dict]:
+    """How many titles came out (or were added) on each weekday, Monday (1) to Sunday (7)."""
+    rows, field = _dated_titles(by, year, platform)
+    counts = dict(
+        rows.annotate(weekday=ExtractIsoWeekDay(field)).values("weekday").annotate(n=Count("title_id", distinct=True)).values_list("weekday", "n")
+    )
+    return [{"weekday": day, "name": calendar.day_name[day - 1], "count": counts.get(day, 0)} for day in range(1, 8)]
+
+
+def people(search: str = "", role: str = "") -> QuerySet:
+    """People with their number of credits on active titles, most credited first."""
+    from .models import Person
+
+    queryset = Person.objects.all()
+    if search:
+        queryset = queryset.filter(name__icontains=search)
+    credits = Q(credits__title__is_active=True)
+    if role:
+        credits &= Q(credits__role=role)
+        queryset = queryset.filter(credits__role=role).distinct()
+    return queryset.annotate(credit_count=Count("credits", filter=credits, distinct=True)).order_by("-credit_count", "name", "pk")
+
+
+def person_filmography(person, role: str = "") -> dict:
+    """A person's active titles as director and as actor: per role the count, the average of the titles'
+    site ratings (each title weighs the same), the average TMDB vote, and the titles, newest first."""
+    from .models import Credit
+
+    roles = [role] if role else [Credit.Role.DIRECTOR, Credit.Role.ACTOR]
+    result = {}
+    for each in roles:
+        titles = list(
+            browse_titles(TitleBrowse())
+            .filter(credits__person=person, credits__role=each)
+            .annotate(tmdb_vote_average=F("details__vote_average"))
+            .order_by(F("year").desc(nulls_last=True), "name", "pk")
+            .distinct()
+        )
+        rated = [t.rating_average for t in titles if t.rating_average is not None]
+        voted = [t.tmdb_vote_average for t in titles if t.tmdb_vote_average is not None]
+        result[str(each)] = {
+            "count": len(titles),
+            "rated_count": len(rated),
+            "average_rating": round(sum(rated) / len(rated), 4) if rated else None,
+            "average_tmdb_vote": round(sum(voted) / len(voted), 4) if voted else None,
+            "titles": titles,
+        }
+    return result
+
+
+def genres_with_counts() -> QuerySet[Genre]:
+    return Genre.objects.annotate(title_count=Count("titles", filter=Q(titles__is_active=True))).order_by("name")
+
+
+def platforms_with_counts() -> QuerySet:
+    from .models import Platform
+
+    return Platform.objects.annotate(
+        title_count=Count("availabilities__title", filter=Q(availabilities__title__is_active=True), distinct=True)
+    ).order_by("name")
