@@ -222,3 +222,92 @@ def dismiss_title(*, user, title: Title) -> bool:
 def undo_dismissal(*, user, title: Title) -> bool:
     deleted, _ = Dismissal.objects.filter(user=user, title=title).delete()
     return deleted > 0
+
+
+# --- Offline sync from mobile clients ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncChange:
+    """One change a client made offline: ``score`` None removes the rating; ``changed_at`` is when."""
+
+    title_id: int
+    score: float | None
+    changed_at: datetime | None = None
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    outcomes: list[tuple[int, str]] | None = None  # (title id, created|updated|deleted|unchanged|stale) per change
+
+
+SYNC_MAX_CHANGES = 500
+
+
+@transaction.atomic
+def sync_ratings(*, user, changes: list[SyncChange]) -> SyncResult:
+    """Apply a batch of offline rating changes of ``user`` in one transaction; idempotent.
+
+    A rating is created, changed (when the score differs) or removed (``score`` None). The newest
+    change wins: a change made before the rating was last changed on the server is ``stale`` and
+    skipped. A change dated in the future counts as made now. Within a batch the last change of a
+    title wins. Replaying the same batch changes nothing (every change then comes back
+    ``unchanged``, or ``stale`` if the server moved on). Every title must be active, every score
+    a half star, or nothing is written (ValidationError keyed by the change's position).
+    """
+    if len(changes) > SYNC_MAX_CHANGES:
+        raise ValidationError(f"At most {SYNC_MAX_CHANGES} changes per batch.", code="too_many")
+    errors: dict[str, list[str]] = {}
+    for index, change in enumerate(changes):
+        if change.score is not None:
+            try:
+                validate_score(change.score)
+            except ValidationError as exc:
+                errors[f"{index}.score"] = exc.messages
+    active = set(Title.objects.filter(pk__in={c.title_id for c in changes}, is_active=True).values_list("pk", flat=True))
+    for index, change in enumerate(changes):
+        if change.title_id not in active:
+            errors[f"{index}.title"] = [f"No active title with id {change.title_id}."]
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    latest: dict[int, SyncChange] = {}
+    for change in changes:
+        latest.pop(change.title_id, None)
+        latest[change.title_id] = change
+    existing = {
+        rating.title_id: rating
+        for rating in Rating.objects.select_for_update().filter(user=user, title_id__in=list(latest))
+    }
+    result = SyncResult(outcomes=[])
+    for title_id, change in latest.items():
+        when = min(change.changed_at or now, now)
+        rating = existing.get(title_id)
+        if change.score is None:
+            if rating is None:
+                outcome = "unchanged"
+            elif rating.updated_at > when:
+                outcome = "stale"
+            else:
+                rating.delete()
+                outcome = "deleted"
+        elif rating is None:
+            Rating.objects.create(user=user, title_id=title_id, score=float(change.score), created_at=when, updated_at=when)
+            outcome = "created"
+        elif rating.score == float(change.score):
+            outcome = "unchanged"
+        elif rating.updated_at > when:
+            outcome = "stale"
+        else:
+            rating.score, rating.updated_at = float(change.score), when
+            rating.save(update_fields=["score", "updated_at"])
+            outcome = "updated"
+        setattr(result, outcome, getattr(result, outcome) + 1)
+        result.outcomes.append((title_id, outcome))
+    return result

@@ -1,10 +1,12 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import TitleSummarySerializer
+from catalog.api import SafeCharField, TitleSummarySerializer
 from catalog.models import Title
 from catalog.selectors import TitleFilters
+from streamrec.api_errors import INVALID, UNAUTHENTICATED
 
 from .selectors import recommend_for_user
 
@@ -13,22 +15,43 @@ MAX_RECOMMENDATIONS = 100
 
 class RecommendationQuerySerializer(serializers.Serializer):
     n = serializers.IntegerField(min_value=1, max_value=MAX_RECOMMENDATIONS, default=10)
-    genre = serializers.CharField(required=False, default="", allow_blank=True)
+    genre = SafeCharField(help_text="genre name, e.g. Comedy")
     kind = serializers.ChoiceField(choices=Title.Kind.choices, required=False, default="", allow_blank=True)
+    platform = SafeCharField(help_text="platform slug, e.g. netflix")
+
+
+class BecauseSerializer(serializers.Serializer):
+    title = TitleSummarySerializer()
+    score = serializers.FloatField(help_text="the user's own rating of that title")
 
 
 class RecommendationSerializer(serializers.Serializer):
     title = TitleSummarySerializer()
     predicted_rating = serializers.FloatField()
-    personalized = serializers.BooleanField()
+    personalized = serializers.BooleanField(help_text="false: popular titles, until the user has rated enough")
+    explanation = serializers.SerializerMethodField(help_text="why this title is recommended, in one sentence")
+    because = BecauseSerializer(allow_null=True, help_text="the user's liked title this one most resembles")
+
+    def get_explanation(self, item) -> str:
+        if item.because is not None:
+            return str(item.because)
+        if item.personalized:
+            return f"Predicted {item.predicted_rating:g} stars for you from your ratings"
+        return "Popular with StreamRec viewers; rate a few titles for personal picks"
 
 
 class MyRecommendationsView(APIView):
     """The signed-in user's top ``n`` titles by predicted rating (popular titles until they rate enough)."""
 
+    @extend_schema(
+        summary="My recommendations, best first",
+        parameters=[RecommendationQuerySerializer],
+        responses={200: RecommendationSerializer(many=True), **INVALID, **UNAUTHENTICATED},
+    )
     def get(self, request):
         query = RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        filters = TitleFilters(genre=query.validated_data["genre"], kind=query.validated_data["kind"])
-        recommendations = recommend_for_user(request.user, n=query.validated_data["n"], filters=filters)
+        data = query.validated_data
+        filters = TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"])
+        recommendations = recommend_for_user(request.user, n=data["n"], filters=filters)
         return Response(RecommendationSerializer(recommendations, many=True).data)

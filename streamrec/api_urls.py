@@ -1,20 +1,37 @@
 """The REST API for mobile clients, version 1."""
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from catalog.api import TitleViewSet
-from ratings.api import MyRatingViewSet
+from catalog.api import GenreViewSet, PersonViewSet, PlatformViewSet, ReleasesPerMonthView, ReleasesPerWeekdayView, TitleViewSet
+from ratings.api import MyNotInterestedViewSet, MyRatingViewSet, MyWatchlistViewSet
 from recommender.api import MyRecommendationsView
 
-from .api import LoginTokenView, RegisterView
+from .api import LoginTokenView, LogoutView, MeView, RegisterView
+from .health import HealthView
 
 router = SimpleRouter()
 router.register("titles", TitleViewSet, basename="title")
+router.register("people", PersonViewSet, basename="person")
+router.register("genres", GenreViewSet, basename="genre")
+router.register("platforms", PlatformViewSet, basename="platform")
 router.register("me/ratings", MyRatingViewSet, basename="my-rating")
+router.register("me/watchlist", MyWatchlistViewSet, basename="my-watchlist")
+router.register("me/not-interested", MyNotInterestedViewSet, basename="my-not-interested")
 
 urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="api-register"),
     path("auth/token/", LoginTokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
+    # Browser sign-in for the browsable API (session authentication).
+    path("auth/session/", include("rest_framework.urls")),
+    path("me/", MeView.as_view(), name="api-me"),
     path("me/recommendations/", MyRecommendationsView.as_view(), name="api-my-recommendations"),
+    path("facts/releases-per-month/", ReleasesPerMonthView.as_view(), name="api-releases-per-month"),
+    path("facts/releases-per-weekday/", ReleasesPerWeekdayView.as_view(), name="api-releases-per-weekday"),
+    path("health/", HealthView.as_view(), name="api-health"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     *router.urls,
 ]

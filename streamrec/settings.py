@@ -157,6 +157,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"TitleKindEnum": "catalog.models.Title.Kind"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "streamrec.api_errors.error_schema_hook"],
 }
 
 # Production hardening: active whenever DEBUG is off.
