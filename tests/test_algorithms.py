@@ -94,3 +94,13 @@ def test_fit_is_reproducible(name, data):
     trainset = data.build_full_trainset()
     first, second = build(name).fit(trainset), build(name).fit(trainset)
     assert first.predict(1, 1).est == second.predict(1, 1).est
+
+
+def test_exposure_columns_keep_the_served_formula(data):
+    trainset = data.build_full_trainset()
+    algo = algorithms.build("biased_mf", exposure_weight=1.0, exposure_rank=5).fit(trainset)
+    assert algo.pu.shape == (trainset.n_users, algo.n_factors + 5)
+    factors = FactorModel.from_algorithm(algo, reg=algo.reg_pu)
+    u, i = trainset.to_inner_uid(3), trainset.to_inner_iid(4)
+    served = factors.global_mean + factors.bu[u] + factors.bi[i] + factors.pu[u] @ factors.qi[i]
+    assert algo.predict(3, 4, clip=False).est == pytest.approx(served, rel=1e-5)
