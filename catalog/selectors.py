@@ -102,7 +102,7 @@ def popular_titles(
     """
     exclude = set(exclude_ids)
     if only_ids is None:
-        key = "popular:" + hashlib.sha256(f"{filters.search}|{filters.genre.lower()}|{filters.kind}".encode()).hexdigest()
+        key = "popular:" + hashlib.sha256(f"{filters.search}|{filters.genre.lower()}|{filters.kind}|{filters.platform}".encode()).hexdigest()
         ranking = cache.get_or_set(key, lambda: popular_ranking(filters, limit=POPULAR_RANKED), POPULAR_CACHE_SECONDS)
         picked = [(pk, score) for pk, score in ranking if pk not in exclude][:n]
         if len(picked) < n and len(ranking) == POPULAR_RANKED:

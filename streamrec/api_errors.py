@@ -27,7 +27,10 @@ def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == api_settings.NON_FIELD_ERRORS_KEY and prefix:
+                name = prefix  # a list's or a nested object's own error belongs to its field
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             for sub_key, messages in flatten(value, name).items():
                 flat.setdefault(sub_key, []).extend(messages)
     elif isinstance(errors, list):
