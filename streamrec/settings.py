@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "streamrec",
     "catalog",
     "ratings",
     "recommender",
@@ -179,6 +180,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "streamrec")
 CELERY_TASK_ACKS_LATE = True
+# Publishing from a web request gives up fast when the broker is down; streamrec.outbox keeps the task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+                                   "socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -186,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
     "retrain-nightly": {
         "task": "recommender.tasks.retrain",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # Tasks kept in the database while the broker was down are sent once it is back.
+    "flush-outbox": {
+        "task": "streamrec.tasks.flush_outbox",
+        "schedule": 60.0,
     },
 }
 

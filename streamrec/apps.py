@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class StreamrecConfig(AppConfig):
+    """The site shell: accounts, error pages and the task outbox."""
+
+    name = "streamrec"
+    default_auto_field = "django.db.models.BigAutoField"
