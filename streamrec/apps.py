@@ -6,3 +6,6 @@ class StreamrecConfig(AppConfig):
 
     name = "streamrec"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import auth  # noqa: F401  (connects the failed-login receiver)

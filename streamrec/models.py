@@ -17,3 +17,13 @@ class QueuedTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({'sent' if self.sent_at else 'waiting'})"
+
+
+class LoginFailure(models.Model):
+    """A failed login for an account name; too many within an hour lock that account's logins."""
+
+    username = models.CharField(max_length=150)
+    failed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "failed_at"])]

@@ -101,6 +101,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = ["streamrec.auth.ThrottledModelBackend"]
+# Failed logins allowed per account per hour before its logins are refused (streamrec/auth.py).
+LOGIN_FAILURES_PER_HOUR = int(os.environ.get("STREAMREC_LOGIN_FAILURES_PER_HOUR", "10"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
