@@ -129,3 +129,31 @@ def test_generic_sql_path_used_on_sqlite(monkeypatch):
     assert (again.created, again.updated) == (0, 0)
     imported("streaming", NETFLIX)
     assert Title.objects.get(name__startswith="Consequences").availabilities.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_rating_writers_outside_a_transaction(monkeypatch):
+    """Outside a transaction, PostgreSQL ratings are written by two threads on their own connections."""
+    from django.db import connection
+
+    from catalog.pipeline import movielens
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel writers are used on PostgreSQL only")
+    monkeypatch.setattr(movielens, "RATING_BATCH", 2)  # several batches, spread over both writers
+    threads = set()
+    real = movielens.upsert_ratings
+
+    def spy(rows, **kwargs):
+        import threading
+
+        threads.add(threading.current_thread().name)
+        return real(rows, **kwargs)
+
+    monkeypatch.setattr(movielens, "upsert_ratings", spy)
+    result = load_ml1m()
+    ratings = result.runs[2]
+    assert (ratings.rows, ratings.created, ratings.rejected) == (10, 7, 3) and Rating.objects.count() == 7
+    assert threads and all(name.startswith("import-writer-") for name in threads)
+    again = load_ml1m().runs[2]
+    assert (again.created, again.unchanged) == (0, 7)

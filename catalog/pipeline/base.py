@@ -2,6 +2,8 @@
 import codecs
 import hashlib
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,20 +137,24 @@ class RunRecorder:
         self.totals = Counts()
         self.stored_rejects = 0
         self.ambiguous_notes: list[str] = []
+        self._lock = threading.Lock()
 
     def save_batch(self, batch: Batch) -> None:
-        """Call inside the batch's transaction: counters and rejected rows commit with the data."""
+        """Call inside the batch's transaction: counters and rejected rows commit with the data.
+
+        Thread-safe (batches may be written by several threads); no database work under the lock."""
         counts = batch.counts
+        with self._lock:
+            take = max(0, min(MAX_STORED_REJECTS - self.stored_rejects, len(batch.rejects)))
+            self.stored_rejects += take
+            self.totals.add(counts)
+            self.ambiguous_notes.extend(batch.ambiguous[: max(0, self.MAX_AMBIGUOUS_NOTES - len(self.ambiguous_notes))])
         ImportRun.objects.filter(pk=self.run.pk).update(**{name: F(name) + getattr(counts, name) for name in Counts.FIELDS})
-        room = MAX_STORED_REJECTS - self.stored_rejects
-        if batch.rejects and room > 0:
+        if take:
             RejectedRow.objects.bulk_create(
-                [RejectedRow(run_id=self.run.pk, line_number=line, reason=reason, raw=raw) for line, reason, raw in batch.rejects[:room]],
+                [RejectedRow(run_id=self.run.pk, line_number=line, reason=reason, raw=raw) for line, reason, raw in batch.rejects[:take]],
                 batch_size=2000,
             )
-            self.stored_rejects += min(room, len(batch.rejects))
-        self.totals.add(counts)
-        self.ambiguous_notes.extend(batch.ambiguous[: self.MAX_AMBIGUOUS_NOTES - len(self.ambiguous_notes)])
 
     def commit(self, batch: Batch, write: Callable[[], None] | None = None) -> None:
         """Run ``write`` and record ``batch`` as one transaction."""
@@ -197,9 +203,6 @@ def prefetched(iterator: Iterator, depth: int = 1) -> Iterator:
     Parsing (Python) then overlaps with writing (the database), which releases the GIL while it waits.
     An exception in the producer is raised in the consumer.
     """
-    import queue
-    import threading
-
     items: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
     stop = threading.Event()
@@ -232,3 +235,47 @@ def prefetched(iterator: Iterator, depth: int = 1) -> Iterator:
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+class ParallelWriter:
+    """Write batches on ``workers`` threads, each with its own database connection.
+
+    PostgreSQL works on one core per connection; on a bulk load that core is the bottleneck
+    (index upkeep, foreign-key checks), so two connections use both cores of the machine. Every
+    batch is still one transaction. The queue is bounded, so memory stays bounded. The first error
+    stops the work and is raised by ``submit`` or ``close``.
+    """
+
+    def __init__(self, workers: int, write: Callable):
+        self.write = write
+        self.queue: queue.Queue = queue.Queue(maxsize=workers)
+        self.errors: list[BaseException] = []
+        self.threads = [threading.Thread(target=self._work, name=f"import-writer-{i}", daemon=True) for i in range(workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        from django.db import connections
+
+        try:
+            while (item := self.queue.get()) is not None:
+                if not self.errors:
+                    try:
+                        self.write(*item)
+                    except BaseException as error:  # handed to the submitting thread
+                        self.errors.append(error)
+        finally:
+            connections.close_all()
+
+    def submit(self, *item) -> None:
+        if self.errors:
+            raise self.errors[0]
+        self.queue.put(item)
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 
+from catalog import services
 from catalog.models import Title
 from ratings.models import ALLOWED_SCORES
 from ratings.services import IMPORTED_USERNAME_PREFIX, ensure_imported_raters, upsert_ratings
 
-from .base import Batch, prefetched, FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file, open_text, row_checksum
+from .base import Batch, ParallelWriter, prefetched, FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file, open_text, row_checksum
 from .normalize import split_list, split_movielens_title
 from .resolve import TitleIndex
 from .titles import EnrichmentRecord, FileContext, TitleRecord, load_enrichment_batch, load_title_batch
@@ -34,7 +36,8 @@ DAT_PATTERNS = {
 SCORES = frozenset(ALLOWED_SCORES)
 ML1M_RATER_PREFIX = "ml1m-"
 TITLE_BATCH = 2000
-RATING_BATCH = 100_000
+RATING_BATCH = 50_000
+RATING_WRITERS = 2  # parallel database connections for ratings (PostgreSQL, outside a transaction)
 
 
 def _role_from_name(path: Path) -> str | None:
@@ -148,7 +151,7 @@ class MovieLensFile:
                         setattr(title, name, value)
                         index.set_external(title.pk, **{name: value})
                         changed[title.pk] = title
-            Title.objects.bulk_update(list(changed.values()), ["imdb_id", "tmdb_id", "updated_at"], batch_size=1000)
+            services.update_objects(list(changed.values()), ["imdb_id", "tmdb_id", "updated_at"])
             return refused
 
         self._run(ctx, batch_size or TITLE_BATCH, parse, lambda records, batch: load_enrichment_batch(ctx, records, batch, write), progress)
@@ -198,20 +201,32 @@ class MovieLensFile:
                 raise RowError(f"unknown MovieLens movie {movie_id}: import movies first")
             return user_id, title_id, score, ts
 
-        def flush(rows: list[tuple[int, int, float, int]], batch: Batch) -> None:
-            def write():
-                new_users = {u for u, *_ in rows if u not in accounts}
-                if new_users:
-                    accounts.update(ensure_imported_raters(new_users, prefix=self.rater_prefix))
-                counts = upsert_ratings([(accounts[u], t, s, ts) for u, t, s, ts in rows])
+        def with_accounts(rows):
+            new_users = {u for u, *_ in rows if u not in accounts}
+            if new_users:
+                accounts.update(ensure_imported_raters(new_users, prefix=self.rater_prefix))
+            return [(accounts[u], t, s, ts) for u, t, s, ts in rows]
+
+        def write(rows: list[tuple[int, int, float, int]], batch: Batch) -> None:
+            def upsert():
+                counts = upsert_ratings(rows)
                 batch.counts.rows += len(rows)
                 batch.counts.created += counts.created
                 batch.counts.updated += counts.updated
                 batch.counts.unchanged += counts.unchanged
 
-            recorder.commit(batch, write)
+            recorder.commit(batch, upsert)
 
-        self._run(None, batch_size or RATING_BATCH, parse, flush, progress, prefetch=True)
+        size = batch_size or RATING_BATCH
+        if connection.vendor == "postgresql" and not connection.in_atomic_block and RATING_WRITERS > 1:
+            # Accounts are created here (committed at once), ratings are written on parallel connections.
+            writer = ParallelWriter(RATING_WRITERS, write)
+            try:
+                self._run(None, size, parse, lambda rows, batch: writer.submit(with_accounts(rows), batch), progress, prefetch=True)
+            finally:
+                writer.close()
+        else:
+            self._run(None, size, parse, lambda rows, batch: write(with_accounts(rows), batch), progress, prefetch=True)
 
     # --- shared loop ------------------------------------------------------------------------------
     def _batches(self, size: int, parse):

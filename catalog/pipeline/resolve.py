@@ -33,12 +33,13 @@ class TitleIndex:
         self.external_of: dict[int, dict[str, object]] = {}
         self.directors_of: dict[int, set[str]] = {}
         self.provisional_keys: dict[int, list] = {}
-        rows = Title.objects.values_list("id", "name", "year", "kind", *EXTERNAL_IDS).iterator(chunk_size=10_000)
-        for title_id, name, year, kind, *ids in rows:
+        # Plain queries, not server-side cursors: a cursor is planned for its first rows and, on
+        # tables fresh from a bulk load (no statistics yet), that plan can be a disaster.
+        for title_id, name, year, kind, *ids in Title.objects.values_list("id", "name", "year", "kind", *EXTERNAL_IDS):
             external = dict(zip(EXTERNAL_IDS, ids))
             self.add(title_id, name, year, kind, with_aka=external["movielens_id"] is not None, **external)
         directors = Credit.objects.filter(role=Credit.Role.DIRECTOR).values_list("title_id", "person__name")
-        for title_id, name in directors.iterator(chunk_size=10_000):
+        for title_id, name in directors:
             self.directors_of.setdefault(title_id, set()).add(fold(name))
 
     def add(self, title_id: int, name: str, year: int | None, kind: str, with_aka: bool = False, directors=(), **external) -> None:

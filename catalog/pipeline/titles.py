@@ -148,7 +148,8 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
                         index.set_external(title_id, **{name: value})
                 index.add(title_id, title.name, title.year, title.kind, with_aka=record.with_aka, directors=record.directors)
             if changed:
-                Title.objects.bulk_update(list(changed.values()), sorted(changed_fields | {"updated_at"}), batch_size=1000)
+                # Rows differ in which fields changed; writing the union of them is still exact.
+                services.update_objects(list(changed.values()), sorted(changed_fields | {"updated_at"}))
 
         written = create + [record for record, _, _ in update]
         _write_links(written, title_of)
