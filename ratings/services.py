@@ -107,13 +107,15 @@ class RatingCounts:
     unchanged: int = 0
 
 
-def upsert_ratings(rows: list[tuple[int, int, float, int]], *, keep_existing: bool = False) -> RatingCounts:
+def upsert_ratings(rows: list[tuple[int, int, float, int]], *, keep_existing: bool = False, bulk_load: bool = False) -> RatingCounts:
     """Write one batch of (user id, title id, score, Unix seconds) ratings; call it inside a transaction.
 
     New (user, title) pairs are inserted; an existing rating with another score is updated (unless
     ``keep_existing``); the rest are unchanged. Scores must already be valid half stars. A pair that
     repeats within the batch counts once, the last one wins. PostgreSQL: COPY into a temporary table
     and one INSERT … ON CONFLICT; other databases: a lookup of the batch's users and bulk writes.
+    ``bulk_load`` (the content pipeline, which can always import a dump again) lets PostgreSQL commit
+    without waiting for the WAL flush and checks foreign keys as rows go in rather than at COMMIT.
     """
     from django.db import connection
 
@@ -124,13 +126,13 @@ def upsert_ratings(rows: list[tuple[int, int, float, int]], *, keep_existing: bo
     if not latest:
         return RatingCounts()
     if connection.vendor == "postgresql":
-        created, updated = _upsert_ratings_postgres(connection, latest, keep_existing)
+        created, updated = _upsert_ratings_postgres(connection, latest, keep_existing, bulk_load)
     else:
         created, updated = _upsert_ratings_generic(latest, keep_existing)
     return RatingCounts(created, updated, len(latest) - created - updated + repeats)
 
 
-def _upsert_ratings_postgres(connection, latest, keep_existing: bool) -> tuple[int, int]:
+def _upsert_ratings_postgres(connection, latest, keep_existing: bool, bulk_load: bool = False) -> tuple[int, int]:
     """COPY straight into the table when none of the batch's users has a rating yet (a first import:
     the fastest path), else COPY into a temporary table and INSERT … ON CONFLICT from there."""
     from django.db import IntegrityError
@@ -138,12 +140,12 @@ def _upsert_ratings_postgres(connection, latest, keep_existing: bool) -> tuple[i
     table = connection.ops.quote_name(Rating._meta.db_table)
     user_ids = sorted({user_id for user_id, _ in latest})
     with connection.cursor() as cursor:
-        # A dump can be imported again, so this transaction need not wait for its WAL to reach disk:
-        # a server crash may lose the last batch, never half of one.
-        cursor.execute("SET LOCAL synchronous_commit TO off")
-        # Check the foreign keys as the rows go in, not at COMMIT: the import writes batches on
-        # parallel connections, and a long COMMIT would hold the import run's counter row meanwhile.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if bulk_load:
+            # A dump can be imported again, so its transaction need not wait for the WAL to reach disk
+            # (a server crash may lose the last batch, never half of one); foreign keys are checked
+            # as rows go in, not at COMMIT, so a batch does not hold the run's counter row meanwhile.
+            cursor.execute("SET LOCAL synchronous_commit TO off")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE user_id = ANY(%s))", [user_ids])
         if not cursor.fetchone()[0]:
             try:
@@ -314,111 +316,3 @@ def sync_ratings(*, user, changes: list[SyncChange]) -> SyncResult:
         setattr(result, outcome, getattr(result, outcome) + 1)
         result.outcomes.append((title_id, outcome))
     return result
-
-
-# --- The website's account tools: ratings as CSV, deleting an account ----------------------------------------
-
-CSV_EXPORT_COLUMNS = ["title_id", "movieId", "imdbId", "tmdbId", "title", "year", "rating", "timestamp"]
-CSV_IMPORT_MAX_ROWS = 20_000
-# Columns that identify a title in an imported file, in the order they are tried.
-CSV_TITLE_KEYS = {"title_id": "pk", "movieId": "movielens_id", "imdbId": "imdb_id", "tmdbId": "tmdb_id"}
-
-
-def export_ratings_csv(user, out) -> int:
-    """Write ``user``'s ratings to the text stream ``out`` as MovieLens-style CSV; returns the row count.
-
-    Besides MovieLens' ``movieId,rating,timestamp`` it carries the site's title id, IMDb and TMDB
-    ids, name and year, so the file also reads well in a spreadsheet and imports back losslessly.
-    """
-    import csv
-
-    writer = csv.writer(out)
-    writer.writerow(CSV_EXPORT_COLUMNS)
-    count = 0
-    for rating in Rating.objects.filter(user=user).select_related("title").order_by("title__name", "title_id"):
-        t = rating.title
-        writer.writerow([t.pk, t.movielens_id or "", t.imdb_id or "", t.tmdb_id or "", t.name, t.year or "", f"{rating.score:g}",
-                         int(rating.updated_at.timestamp())])
-        count += 1
-    return count
-
-
-@dataclass
-class CsvImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    problems: list[str] | None = None  # the first few reasons rows were skipped, with line numbers
-
-
-def import_ratings_csv(user, text: str) -> CsvImportResult:
-    """Import ratings from MovieLens-style CSV text (``movieId,rating[,timestamp]`` or this site's export).
-
-    Titles are matched on ``title_id``, ``movieId`` (MovieLens), ``imdbId`` or ``tmdbId``, whichever
-    the file has; a row whose title is unknown or whose score is not a half star is skipped and
-    reported. A file with the ratings of several MovieLens users (a ``userId`` column with more than
-    one value) is refused: it is not one person's ratings. Rows are written in one transaction.
-    """
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    reader.fieldnames = columns
-    keys = [column for column in CSV_TITLE_KEYS if column in columns]
-    if "rating" not in columns or not keys:
-        raise ValidationError("The file needs a header with a rating column and one of title_id, movieId, imdbId or tmdbId.")
-    rows = list(reader)
-    if len(rows) > CSV_IMPORT_MAX_ROWS:
-        raise ValidationError(f"At most {CSV_IMPORT_MAX_ROWS:,} ratings per file.")
-    if "userId" in columns and len({(row.get("userId") or "").strip() for row in rows}) > 1:
-        raise ValidationError("The file holds the ratings of several users (more than one userId): export one person's ratings.")
-
-    lookups: dict[str, dict[str, int]] = {}
-    for column in keys:
-        field = CSV_TITLE_KEYS[column]
-        values = {(row.get(column) or "").strip() for row in rows} - {""}
-        if field != "imdb_id":
-            values = {v for v in values if v.isdigit()}
-        found = Title.objects.filter(is_active=True, **{f"{field}__in": list(values)}).values_list(field, "pk")
-        lookups[column] = {str(value): pk for value, pk in found}
-
-    result = CsvImportResult(problems=[])
-    batch: list[tuple[int, int, float, int]] = []
-    now = int(timezone.now().timestamp())
-    for line, row in enumerate(rows, start=2):
-        title_id = next((lookups[c].get((row.get(c) or "").strip()) for c in keys if lookups[c].get((row.get(c) or "").strip())), None)
-        problem = None
-        try:
-            score = validate_score((row.get("rating") or "").strip())
-        except ValidationError as exc:
-            problem = exc.messages[0]
-        if problem is None and title_id is None:
-            problem = "no title in the catalog matches this row"
-        if problem is None:
-            stamp = (row.get("timestamp") or "").strip()
-            try:
-                ts = int(float(stamp)) if stamp else now
-            except ValueError:
-                try:
-                    ts = int(datetime.fromisoformat(stamp).timestamp())
-                except ValueError:
-                    ts = now
-            batch.append((user.pk, title_id, score, min(ts, now)))
-        else:
-            result.skipped += 1
-            if len(result.problems) < 10:
-                result.problems.append(f"line {line}: {problem}")
-    with transaction.atomic():
-        counts = upsert_ratings(batch)
-    result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
-    return result
-
-
-@transaction.atomic
-def delete_account(user) -> int:
-    """Delete ``user`` with their ratings, watchlist and dismissals; returns how many ratings went."""
-    ratings, _ = Rating.objects.filter(user=user).delete()
-    user.delete()
-    return ratings

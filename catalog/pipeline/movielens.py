@@ -209,7 +209,7 @@ class MovieLensFile:
 
         def write(rows: list[tuple[int, int, float, int]], batch: Batch) -> None:
             def upsert():
-                counts = upsert_ratings(rows)
+                counts = upsert_ratings(rows, bulk_load=True)
                 batch.counts.rows += len(rows)
                 batch.counts.created += counts.created
                 batch.counts.updated += counts.updated
