@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamrec
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: venv run migrate demo test worker beat services clean
+.PHONY: venv run migrate demo test worker beat start services clean
 
 venv: $(VENV)/.installed
 
@@ -42,6 +42,10 @@ worker: venv
 
 beat: venv
 	$(VENV)/bin/celery -A streamrec beat --loglevel=info
+
+# Production processes (gunicorn, Celery worker and beat) from the Procfile; configure by environment.
+start: venv
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles
