@@ -140,7 +140,7 @@ class MyRatingViewSet(viewsets.GenericViewSet):
     pagination_class = Pagination
     throttle_scope = None  # the sync action has its own scope
     lookup_field = "title_id"
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[^/]+"  # any value: a non-id answers a JSON 404
 
     def get_queryset(self):
         return user_ratings(self.request.user).prefetch_related("title__genres")
@@ -220,7 +220,7 @@ class TitleListViewSet(viewsets.GenericViewSet):
 
     pagination_class = Pagination
     lookup_field = "title_id"
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[^/]+"  # any value: a non-id answers a JSON 404
     add = remove = None  # service functions (user=, title=) -> bool
 
     def list(self, request):

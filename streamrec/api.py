@@ -95,3 +95,15 @@ class MeView(APIView):
                 }
             ).data
         )
+
+
+class NotFoundView(APIView):
+    """Every path under /api/v1/ that names no endpoint: 404 in the API's error format, whatever the method."""
+
+    permission_classes = [permissions.AllowAny]
+    schema = None  # not an endpoint
+
+    def initial(self, request, *args, **kwargs):
+        from rest_framework.exceptions import NotFound
+
+        raise NotFound("No API endpoint at this path.")

@@ -1,5 +1,5 @@
 """The REST API for mobile clients, version 1."""
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -7,7 +7,7 @@ from catalog.api import GenreViewSet, PersonViewSet, PlatformViewSet, ReleasesPe
 from ratings.api import MyNotInterestedViewSet, MyRatingViewSet, MyWatchlistViewSet
 from recommender.api import MyRecommendationsView
 
-from .api import LoginTokenView, LogoutView, MeView, RegisterView
+from .api import LoginTokenView, LogoutView, MeView, NotFoundView, RegisterView
 from .health import HealthView
 
 router = SimpleRouter()
@@ -34,4 +34,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     *router.urls,
+    # Anything else under /api/v1/ answers a JSON 404 in the API's error format, never an HTML page.
+    re_path(r"^.*$", NotFoundView.as_view(), name="api-not-found"),
 ]
