@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 
+from .admin_curation import TitleCurationMixin, ImportUploadMixin
+
 from .models import (
     Availability, Collection, Company, Country, Credit, Genre, ImportRun, Keyword, Person, Platform, RejectedRow,
     SourceRecord, Title, TitleDetails,
@@ -43,10 +45,10 @@ class SourceRecordInline(admin.TabularInline):
 
 
 @admin.register(Title)
-class TitleAdmin(admin.ModelAdmin):
+class TitleAdmin(TitleCurationMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "year", "maturity_rating", "platform_list", "movielens_id", "tmdb_id", "imdb_id", "is_active")
-    list_filter = ("kind", "is_active", "platforms", "genres", "maturity_rating")
-    search_fields = ("name", "=imdb_id", "=tmdb_id", "=movielens_id", "details__original_title")
+    list_filter = ("kind", "is_active", "platforms", "genres", "year", "maturity_rating")
+    search_fields = ("name", "=imdb_id", "=tmdb_id", "=movielens_id", "details__original_title", "credits__person__name")
     list_select_related = ()
     autocomplete_fields = ("genres",)
     readonly_fields = ("created_at", "updated_at")
@@ -126,7 +128,7 @@ class RejectedRowInline(admin.TabularInline):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ImportUploadMixin, admin.ModelAdmin):
     """Runs are records of what happened: read-only, except that a file can be imported again."""
 
     list_display = ("started_at", "format", "role", "source", "file_name", "status", "rows", "created", "updated",

@@ -1,0 +1,63 @@
+"""Model versions in admin: metrics at a glance, "retrain now" and "make this version serving" (rollback)."""
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from .models import ModelVersion
+from .selectors import serving_version
+from .services import activate_version
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__", "algorithm", "status", "is_serving", "rmse", "mae", "ndcg_at_10", "n_ratings", "n_users", "n_titles",
+        "duration_seconds", "created_at", "activated_at",
+    )
+    list_filter = ("status", "algorithm")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    actions = ("retrain_now", "make_serving")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        self._serving = serving_version()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(boolean=True, description="serving")
+    def is_serving(self, obj):
+        serving = getattr(self, "_serving", None)
+        return serving is not None and serving.pk == obj.pk
+
+    @admin.display(description="NDCG@10")
+    def ndcg_at_10(self, obj):
+        metrics = obj.metrics or {}
+        value = next((metrics[key] for key in ("ndcg", "ndcg@10", "ndcg_at_10") if key in metrics), None)
+        return f"{value:.4f}" if isinstance(value, int | float) else "—"
+
+    @admin.action(description="Retrain now (a Celery task; the new version serves only if it is not worse)")
+    def retrain_now(self, request, queryset):
+        from .tasks import retrain
+
+        result = retrain.delay()
+        self.message_user(request, f"Retraining queued (task {result.id}).", messages.SUCCESS)
+
+    @admin.action(description="Make this version serving (rollback)")
+    def make_serving(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to serve.", messages.ERROR)
+            return
+        version = queryset.get()
+        try:
+            activate_version(version)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(request, f"{version} now serves; every process picks it up on its next request.", messages.SUCCESS)
