@@ -5,6 +5,12 @@ from . import views
 app_name = "ratings"
 urlpatterns = [
     path("", views.my_ratings, name="mine"),
+    path("export.csv", views.export_csv, name="export"),
+    path("import/", views.import_csv, name="import"),
+    path("watchlist/", views.watchlist, name="watchlist"),
+    path("watchlist/<int:title_id>/", views.watchlist_toggle, name="watchlist-toggle"),
+    path("not-interested/", views.hidden, name="hidden"),
+    path("not-interested/<int:title_id>/", views.hide_toggle, name="hide-toggle"),
     path("<int:title_id>/", views.rate, name="rate"),
     path("<int:title_id>/delete/", views.delete, name="delete"),
 ]

@@ -1,25 +1,42 @@
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from catalog.models import Title
+from catalog import discovery
+from catalog.models import Platform, Title
 from catalog.selectors import TitleFilters, all_genres
 
-from .selectors import MIN_RATINGS_FOR_PERSONAL, recommend_for_user
+from . import pages
+from .models import ModelVersion
+from .selectors import MIN_RATINGS_FOR_PERSONAL, serving_version
 
 MAX_RECOMMENDATIONS = 100
+# Onboarding asks for this many ratings; MIN_RATINGS_FOR_PERSONAL already makes picks personal.
+ONBOARDING_GOAL = 5
+ONBOARDING_PAGE = 24
+
+
+def count_from(request, default: int, maximum: int) -> int:
+    try:
+        return max(1, min(int(request.GET.get("n", default)), maximum))
+    except ValueError:
+        return default
+
+
+def filters_from(request) -> TitleFilters:
+    return TitleFilters(
+        genre=request.GET.get("genre", "").strip()[:64],
+        kind=request.GET.get("kind", "") if request.GET.get("kind") in Title.Kind.values else "",
+        platform=request.GET.get("platform", "").strip()[:40],
+    )
 
 
 @login_required
 def for_you(request):
-    try:
-        n = max(1, min(int(request.GET.get("n", 20)), MAX_RECOMMENDATIONS))
-    except ValueError:
-        n = 20
-    filters = TitleFilters(
-        genre=request.GET.get("genre", "").strip(),
-        kind=request.GET.get("kind", "") if request.GET.get("kind") in Title.Kind.values else "",
-    )
-    recommendations = recommend_for_user(request.user, n=n, filters=filters)
+    n = count_from(request, 20, MAX_RECOMMENDATIONS)
+    filters = filters_from(request)
+    genres = [g.strip() for g in request.GET.getlist("genre") if g.strip()][:10]
+    recommendations = pages.for_you(request.user, n, filters, genres)
     return render(
         request,
         "recommender/for_you.html",
@@ -29,7 +46,61 @@ def for_you(request):
             "min_ratings": MIN_RATINGS_FOR_PERSONAL,
             "rating_count": request.user.ratings.count(),
             "filters": filters,
+            "selected_genres": {g.lower() for g in genres},
             "genres": all_genres(),
+            "kinds": Title.Kind.choices,
+            "platforms": Platform.objects.order_by("name"),
             "n": n,
         },
+    )
+
+
+def _onboarding(request, lesser_known: bool):
+    genre = request.GET.get("genre", "").strip()[:64]
+    try:
+        batch = max(0, min(int(request.GET.get("batch", 0)), 20))
+    except ValueError:
+        batch = 0
+    titles = discovery.onboarding_titles(request.user, n=ONBOARDING_PAGE * (batch + 1), genre=genre, lesser_known=lesser_known)
+    titles = titles[ONBOARDING_PAGE * batch :] or titles[:ONBOARDING_PAGE]
+    rated = request.user.ratings.count()
+    return render(
+        request,
+        "recommender/onboarding.html",
+        {
+            "titles": titles,
+            "lesser_known": lesser_known,
+            "genre": genre,
+            "genres": discovery.onboarding_genres(),
+            "batch": batch,
+            "rated": rated,
+            "goal": max(ONBOARDING_GOAL, rated),
+            "min_ratings": MIN_RATINGS_FOR_PERSONAL,
+            "progress": min(100, round(100 * rated / ONBOARDING_GOAL)),
+        },
+    )
+
+
+@login_required
+def onboarding(request):
+    return _onboarding(request, lesser_known=False)
+
+
+@login_required
+def know_you(request):
+    return _onboarding(request, lesser_known=True)
+
+
+@staff_member_required
+def model_versions(request):
+    versions = list(ModelVersion.objects.order_by("created_at", "pk"))
+    chart = {
+        "labels": [f"v{v.pk} {v.created_at:%Y-%m-%d %H:%M}" for v in versions if v.rmse is not None],
+        "rmse": [round(v.rmse, 4) for v in versions if v.rmse is not None],
+        "mae": [round(v.mae, 4) if v.mae is not None else None for v in versions if v.rmse is not None],
+    }
+    return render(
+        request,
+        "staff/model_versions.html",
+        {"versions": list(reversed(versions)), "serving": serving_version(), "chart": chart},
     )

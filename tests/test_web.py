@@ -32,7 +32,7 @@ def test_signup_page_renders(client, db):
 def test_signup_creates_account_and_logs_in(client, db):
     response = client.post(reverse("signup"), {"username": "carol", "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302
-    assert response.url == reverse("recommender:for-you")
+    assert response.url == reverse("recommender:onboarding")  # sign-up now starts with onboarding (issue 5)
     assert User.objects.filter(username="carol").exists()
     assert client.get(reverse("ratings:mine")).status_code == 200
 

@@ -1,0 +1,286 @@
+"""Page-level reads for the website: onboarding picks, rows on the home page, browsing, title pages.
+
+Views call these; the model's scores come from ``recommender.selectors`` and ``recommender.serving``.
+"""
+import math
+from collections import Counter
+from dataclasses import dataclass
+from django.db.models import Count, Max, Q, QuerySet
+
+from .models import Availability, Credit, Genre, Platform, Title
+from .selectors import TitleBrowse, TitleFilters, active_titles, browse_titles, filter_titles
+
+# --- Onboarding: titles that teach the model most ---------------------------------------------------------
+
+ONBOARDING_POOL = 400
+# "Help us know you" skips this many of the most rated titles: everybody has rated those already.
+LESSER_KNOWN_SKIP = 150
+LESSER_KNOWN_MIN_RATINGS = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    title: Title
+    count: int
+    genres: frozenset[str]
+    decade: int | None
+
+
+def _diverse(candidates: list[Candidate], n: int) -> list[Title]:
+    """Greedy pick of ``n`` titles: popular first, but each genre and decade already covered counts against
+    a title, so the set spreads across tastes and eras (what MovieLens' own onboarding does)."""
+    genre_hits: Counter = Counter()
+    decade_hits: Counter = Counter()
+    pool = list(candidates)
+    picked: list[Title] = []
+    while pool and len(picked) < n:
+        def weight(c: Candidate) -> float:
+            overlap = sum(genre_hits[g] for g in c.genres) / max(1, len(c.genres))
+            return math.log1p(c.count) / (1.0 + overlap) / (1.0 + 0.5 * decade_hits[c.decade])
+
+        best = max(pool, key=weight)
+        pool.remove(best)
+        picked.append(best.title)
+        genre_hits.update(best.genres)
+        decade_hits[best.decade] += 1
+    return picked
+
+
+def onboarding_titles(user, n: int = 24, genre: str = "", lesser_known: bool = False) -> list[Title]:
+    """Titles for a new user to rate: well known and spread across genres and decades.
+
+    ``lesser_known`` skips the most rated titles (the model knows those best already) and keeps
+    titles that still have a few ratings, so a user has a chance to have seen them.
+    """
+    from ratings.models import Dismissal, Rating
+
+    seen = set(Rating.objects.filter(user=user).values_list("title_id", flat=True))
+    seen |= set(Dismissal.objects.filter(user=user).values_list("title_id", flat=True))
+    queryset = filter_titles(active_titles(), TitleFilters(genre=genre)).annotate(rating_count=Count("ratings")).filter(rating_count__gt=0)
+    queryset = queryset.order_by("-rating_count", "pk")
+    if lesser_known:
+        total = queryset.count()
+        skip = min(LESSER_KNOWN_SKIP, total // 2)
+        queryset = queryset.filter(rating_count__gte=min(LESSER_KNOWN_MIN_RATINGS, 2))[skip : skip + ONBOARDING_POOL * 2]
+    else:
+        queryset = queryset[: ONBOARDING_POOL + len(seen)]
+    titles = [t for t in queryset.prefetch_related("genres") if t.pk not in seen][:ONBOARDING_POOL]
+    candidates = [
+        Candidate(t, t.rating_count, frozenset(g.name for g in t.genres.all()), (t.year // 10 * 10) if t.year else None)
+        for t in titles
+    ]
+    return _diverse(candidates, n)
+
+
+def onboarding_genres(limit: int = 12) -> list[Genre]:
+    """The genres with most titles: the taste groups a new user can start from."""
+    return list(
+        Genre.objects.annotate(n=Count("titles", filter=Q(titles__is_active=True))).filter(n__gt=0).order_by("-n", "name")[:limit]
+    )
+
+
+# --- Home page rows -------------------------------------------------------------------------------------
+
+
+# "Popular now" looks at the most recent ratings: at least this many, or this share of all of them.
+RECENT_RATINGS_MIN = 1000
+RECENT_RATINGS_SHARE = 0.05
+
+
+def recent_window_start():
+    """When the window of recent ratings starts: the site's "now" is its newest ratings, however old the
+    data (the embedded MovieLens ratings end in 2016). Cached until the next rating is written."""
+    from django.core.cache import cache
+
+    from ratings.models import Rating
+
+    newest_id = Rating.objects.aggregate(newest=Max("id"))["newest"]
+    key = f"discovery:recent-window:{newest_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    total = Rating.objects.count()
+    size = max(RECENT_RATINGS_MIN, int(total * RECENT_RATINGS_SHARE))
+    row = Rating.objects.order_by("-created_at").values_list("created_at", flat=True)[size - 1 : size].first() if total else None
+    if row is None and total:
+        row = Rating.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    cache.set(key, row or "", 600)
+    return row
+
+
+def popular_now(n: int, exclude_ids=()) -> list[tuple[Title, int]]:
+    """Titles rated most among the newest ratings (see ``recent_window_start``), as (title, recent ratings)."""
+    since = recent_window_start()
+    if since is None:
+        return []
+    titles = (
+        active_titles()
+        .exclude(pk__in=list(exclude_ids))
+        .annotate(recent=Count("ratings", filter=Q(ratings__created_at__gte=since)))
+        .filter(recent__gt=0)
+        .prefetch_related("genres")
+        .order_by("-recent", "pk")[:n]
+    )
+    return [(title, title.recent) for title in titles]
+
+
+def platforms_with_recent_additions(limit: int = 2) -> list[Platform]:
+    """Platforms that added titles, the most recent additions first."""
+    return list(
+        Platform.objects.annotate(newest=Max("availabilities__date_added", filter=Q(availabilities__title__is_active=True)))
+        .filter(newest__isnull=False)
+        .order_by("-newest", "name")[:limit]
+    )
+
+
+def new_on_platform(platform: Platform, n: int, exclude_ids=(), kind: str = "", genre: str = "") -> list[Title]:
+    """Titles the platform added most recently."""
+    rows = (
+        Availability.objects.filter(platform=platform, date_added__isnull=False, title__is_active=True)
+        .exclude(title_id__in=list(exclude_ids))
+        .order_by("-date_added", "pk")
+    )
+    if kind:
+        rows = rows.filter(title__kind=kind)
+    if genre:
+        rows = rows.filter(title__genres__name__iexact=genre)
+    ids: list[int] = []
+    for title_id in rows.values_list("title_id", flat=True)[: n * 3]:
+        if title_id not in ids:
+            ids.append(title_id)
+        if len(ids) == n:
+            break
+    found = active_titles().prefetch_related("genres").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def favourite_genres(user, k: int = 2) -> list[str]:
+    """The genres of the titles ``user`` liked most (rated 4 or more), most liked first."""
+    from ratings.models import Rating
+
+    rows = (
+        Genre.objects.filter(titles__ratings__user=user, titles__ratings__score__gte=4.0)
+        .annotate(n=Count("titles__ratings"))
+        .order_by("-n", "name")
+        .values_list("name", flat=True)[:k]
+    )
+    names = list(rows)
+    if not names and Rating.objects.filter(user=user).exists():
+        names = list(
+            Genre.objects.filter(titles__ratings__user=user).annotate(n=Count("titles__ratings")).order_by("-n", "name").values_list("name", flat=True)[:k]
+        )
+    return names
+
+
+def liked_titles(user, k: int = 2) -> list[tuple[Title, float]]:
+    """``user``'s best rated titles, newest rating first among equals: seeds of "Because you rated"."""
+    from ratings.models import Rating
+
+    rows = Rating.objects.filter(user=user, score__gte=4.0, title__is_active=True).select_related("title").order_by("-score", "-updated_at")[:k]
+    return [(r.title, r.score) for r in rows]
+
+
+# --- Predictions shown on cards -----------------------------------------------------------------------------
+
+
+def predicted_for(user, title_ids) -> dict[int, float]:
+    """The serving model's predicted rating of each of ``title_ids`` for ``user`` (only titles the model
+    knows, only for users it can fold in); empty when there is nothing personal to say."""
+    from ratings.selectors import user_scores
+    from recommender.selectors import MIN_RATINGS_FOR_PERSONAL
+    from recommender.serving import current_model
+
+    if not user.is_authenticated:
+        return {}
+    scores = user_scores(user)
+    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    if model is None:
+        return {}
+    predicted = model.predict_all(scores)
+    if predicted is None:
+        return {}
+    rows = model.row_of_title
+    return {int(t): round(float(predicted[rows[t]]), 1) for t in title_ids if t in rows}
+
+
+# --- Browsing -------------------------------------------------------------------------------------------
+
+
+def browse(browse_spec: TitleBrowse, person: str = "") -> QuerySet[Title]:
+    queryset = browse_titles(browse_spec)
+    if person:
+        matching = Credit.objects.filter(person__name__icontains=person.strip()).values("title_id")
+        queryset = queryset.filter(pk__in=matching)
+    return queryset
+
+
+def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:
+    """The titles of ``queryset`` the user has not rated, best predicted first, as (title id, predicted).
+
+    Empty when the model cannot predict for the user."""
+    from ratings.selectors import user_scores
+    from recommender.selectors import MIN_RATINGS_FOR_PERSONAL
+    from recommender.serving import current_model
+
+    scores = user_scores(user) if user.is_authenticated else {}
+    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    if model is None:
+        return []
+    ids = list(queryset.order_by().values_list("pk", flat=True))
+    if not ids:
+        return []
+    return [(t, round(s, 1)) for t, s in model.top_n(scores, len(ids), allowed_title_ids=ids)]
+
+
+def matching_people(search: str, limit: int = 6) -> list:
+    """People whose name contains ``search``, most credited first (for "search by person")."""
+    from .models import Person
+
+    if len(search.strip()) < 3:
+        return []
+    return list(
+        Person.objects.filter(name__icontains=search.strip())
+        .annotate(n=Count("credits", filter=Q(credits__title__is_active=True)))
+        .filter(n__gt=0)
+        .order_by("-n", "name")[:limit]
+    )
+
+
+# --- Title page -------------------------------------------------------------------------------------------
+
+
+def rating_histogram(title: Title) -> list[dict]:
+    """How many ratings of ``title`` gave each half star, 0.5 to 5.0, with bar heights in percent."""
+    from ratings.models import ALLOWED_SCORES, Rating
+
+    counts = dict(Rating.objects.filter(title=title).values("score").annotate(n=Count("id")).values_list("score", "n"))
+    most = max(counts.values(), default=0)
+    return [
+        {"score": score, "count": counts.get(score, 0), "percent": round(100 * counts.get(score, 0) / most) if most else 0}
+        for score in ALLOWED_SCORES
+    ]
+
+
+def credits_of(title: Title, cast_size: int = 10) -> dict:
+    rows = list(Credit.objects.filter(title=title).select_related("person").order_by("role", "order", "pk"))
+    return {
+        "directors": [c for c in rows if c.role == Credit.Role.DIRECTOR],
+        "cast": [c for c in rows if c.role == Credit.Role.ACTOR][:cast_size],
+    }
+
+
+def availabilities_of(title: Title) -> list[Availability]:
+    return list(Availability.objects.filter(title=title).select_related("platform").order_by("platform__name", "pk"))
+
+
+def because_for(user, title: Title):
+    """The liked title of ``user``'s that ``title`` most resembles (a ``recommender.selectors.Because``), or None."""
+    from ratings.selectors import user_scores
+    from recommender.selectors import MIN_RATINGS_FOR_PERSONAL, explanations
+    from recommender.serving import current_model
+
+    scores = user_scores(user)
+    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    if model is None:
+        return None
+    return explanations(model, [title.pk], scores).get(title.pk)

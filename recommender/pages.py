@@ -1,0 +1,126 @@
+"""Page-level reads for the home page and "For you": rows of cards built from the selectors.
+
+The scores come from ``recommender.selectors`` (recommend_for_user, similar_titles) and the
+serving model; this module only arranges them into rows and applies the page's filters.
+"""
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from catalog import discovery
+from catalog.models import Title
+from catalog.selectors import TitleFilters, title_ids_matching
+from ratings.selectors import dismissed_title_ids, user_scores
+
+from .selectors import Because, Recommendation, recommend_for_user, similar_titles
+
+ROW_SIZE = 12
+MAX_ROW_SIZE = 40
+
+
+@dataclass(frozen=True)
+class Card:
+    title: Title
+    predicted: float | None = None
+    personalized: bool = False
+    because: Because | None = None
+    note: str = ""
+
+
+@dataclass
+class Row:
+    key: str
+    heading: str
+    cards: list[Card] = field(default_factory=list)
+    link: str = ""
+
+
+def cards_from(recommendations: list[Recommendation]) -> list[Card]:
+    return [Card(r.title, r.predicted_rating, r.personalized, r.because) for r in recommendations]
+
+
+def has_filters(filters: TitleFilters) -> bool:
+    return bool(filters.search or filters.genre or filters.kind or filters.platform)
+
+
+def _with_predictions(user, titles: list[Title], note: str = "") -> list[Card]:
+    predicted = discovery.predicted_for(user, [t.pk for t in titles])
+    return [Card(t, predicted.get(t.pk), t.pk in predicted, None, note) for t in titles]
+
+
+def recommend(user, n: int, filters: TitleFilters) -> list[Recommendation]:
+    """``recommend_for_user``, making sure a platform filter holds (its personal path may not apply it)."""
+    picks = recommend_for_user(user, n=n if not filters.platform else n * 4, filters=filters)
+    if filters.platform:
+        allowed = set(title_ids_matching(filters))
+        picks = [r for r in picks if r.title.pk in allowed]
+    return picks[:n]
+
+
+def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_SIZE) -> tuple[list[Row], bool]:
+    """The rows of the home page and whether the first one is personal.
+
+    Personal users get: top picks, "Because you rated …" (titles like their favourites), their
+    favourite genres, new on each platform, popular now. Everyone else: popular now and the best
+    loved titles.
+    """
+    rows: list[Row] = []
+    authenticated = user.is_authenticated
+    seen = (set(user_scores(user)) | dismissed_title_ids(user)) if authenticated else set()
+    allowed = set(title_ids_matching(filters)) if has_filters(filters) else None
+
+    shown: set[int] = set()
+
+    def keep(titles: list[Title]) -> list[Title]:
+        """Titles not rated, dismissed or shown in an earlier row, within the filters."""
+        kept = [t for t in titles if t.pk not in seen and t.pk not in shown and (allowed is None or t.pk in allowed)][:per_row]
+        shown.update(t.pk for t in kept)
+        return kept
+
+    top = recommend(user, per_row, filters)
+    personal = any(r.personalized for r in top)
+    shown.update(r.title.pk for r in top)
+    if personal:
+        rows.append(Row("top", "Top picks for you", cards_from(top), reverse("recommender:for-you")))
+        for liked, score in discovery.liked_titles(user, k=2):
+            similar = keep(similar_titles(liked, per_row * 3))
+            if similar:
+                rows.append(Row(f"because-{liked.pk}", f"Because you rated {liked.name} {score:g} ★", _with_predictions(user, similar), liked.get_absolute_url()))
+        if not filters.genre:
+            for genre in discovery.favourite_genres(user, k=2):
+                picks = recommend(user, per_row * 3, TitleFilters(genre=genre, kind=filters.kind, platform=filters.platform, search=filters.search))
+                picks = [r for r in picks if r.title.pk not in shown][:per_row]
+                shown.update(r.title.pk for r in picks)
+                if picks:
+                    link = reverse("recommender:for-you") + "?" + urlencode({"genre": genre})
+                    rows.append(Row(f"genre-{genre}", f"{genre} for you", cards_from(picks), link))
+    platforms = discovery.platforms_with_recent_additions(limit=3)
+    if filters.platform:
+        platforms = [p for p in platforms if p.slug == filters.platform]
+    for platform in platforms:
+        new = discovery.new_on_platform(platform, per_row * 2, exclude_ids=seen, kind=filters.kind, genre=filters.genre)
+        new = keep(new)
+        if new:
+            link = reverse("catalog:title-list") + "?" + urlencode({"platform": platform.slug, "sort": "newest"})
+            rows.append(Row(f"new-{platform.slug}", f"New on {platform.name}", _with_predictions(user, new), link))
+    now = keep([t for t, _ in discovery.popular_now(per_row * 3, exclude_ids=seen)])
+    if now:
+        rows.append(Row("popular-now", "Popular now", _with_predictions(user, now), reverse("catalog:title-list")))
+    if not personal and top:
+        rows.insert(0, Row("popular", "Popular on StreamRec", cards_from(top), reverse("catalog:title-list") + "?sort=average"))
+    return rows, personal
+
+
+def for_you(user, n: int, filters: TitleFilters, genres: list[str]) -> list[Recommendation]:
+    """The user's top ``n``, in any of ``genres`` (all genres when empty), best predicted first."""
+    if len(genres) <= 1:
+        genre = genres[0] if genres else filters.genre
+        return recommend(user, n, TitleFilters(search=filters.search, genre=genre, kind=filters.kind, platform=filters.platform))
+    merged: dict[int, Recommendation] = {}
+    for genre in genres:
+        picks = recommend(user, n, TitleFilters(search=filters.search, genre=genre, kind=filters.kind, platform=filters.platform))
+        for rec in picks:
+            merged.setdefault(rec.title.pk, rec)
+    return sorted(merged.values(), key=lambda r: (-r.predicted_rating, r.title.name))[:n]
+
