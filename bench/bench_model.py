@@ -26,7 +26,8 @@ from recommender.baselines import GlobalMean, Popularity  # noqa: E402
 ML1M_RATINGS = Path("movielens-1m") / "ratings_partial_users_1-2999.dat"
 DEFAULT_DATASETS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 REFERENCE = "surprise_svd"  # surprise SVD() with default parameters; fit times are relative to it
-# Quality bars of issue 4.
+# Quality bars of issue 4, set for the whole ML-1M file.
+BARS_DATASET = "ml-1m"
 MOST_ACCURATE_MAX_RMSE, MOST_ACCURATE_MAX_MAE = 0.850, 0.665
 PRODUCTION_MAX_RMSE = 0.865
 PRODUCTION_MIN_NDCG_OVER_POPULARITY = 2.0
@@ -153,8 +154,12 @@ def main() -> None:
         print(format_table(results))
         full_fit = full_fit_seconds(data, args.full_fit_repeats) if args.full_fit_repeats else None
         print()
-        for line in check_bars(results, full_fit):
-            print(line)
+        if dataset_name == BARS_DATASET and not args.max_ratings:
+            for line in check_bars(results, full_fit):
+                print(line)
+        elif full_fit:
+            ours, reference = full_fit[algorithms.PRODUCTION], full_fit[REFERENCE]
+            print(f"whole-file fit: {algorithms.PRODUCTION} {ours:.2f}s, SVD() {reference:.2f}s (ratio {ours / reference:.2f})")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Matrix factorisation algorithms compiled with numba, as scikit-surprise ``AlgoBase`` subclasses.
 
 ``BiasedMF`` is a biased matrix factorisation trained by stochastic gradient descent; it exposes the
-factors the site serves (``bu``, ``bi``, ``pu``, ``qi``, ``reg_pu``).
+factors the site serves (``bu``, ``bi``, ``pu``, ``qi``, ``reg_pu``) and can add an exposure score
+(PureSVD of who rated what) as extra factor columns, which trades rating accuracy for ranking.
 ``BayesianMF`` is Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) with user
-and item biases, sampled by Gibbs sampling; it predicts with the posterior mean over samples.
+and item biases and optionally Student-t noise, sampled by Gibbs sampling; it predicts with the
+posterior mean over samples.
 
 The numba kernels are compiled once per machine and cached on disk (``cache=True``); call
 ``warm_up()`` before timing a fit so the first compile is not counted.
@@ -11,11 +13,12 @@ The numba kernels are compiled once per machine and cached on disk (``cache=True
 import itertools
 
 import numpy as np
+import pandas as pd
 from numba import njit, prange
 from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import svds
 from scipy.stats import wishart
-from surprise import AlgoBase, PredictionImpossible, Trainset
+from surprise import AlgoBase, Dataset, PredictionImpossible, Reader, Trainset
 from threadpoolctl import threadpool_limits
 
 
@@ -323,9 +326,6 @@ class BayesianMF(AlgoBase):
 
 def warm_up() -> None:
     """Compile (or load from the on-disk cache) every numba kernel on a tiny problem."""
-    from surprise import Dataset, Reader
-    import pandas as pd
-
     frame = pd.DataFrame({"user": [0, 0, 1, 1, 2], "item": [0, 1, 0, 2, 1], "rating": [4.0, 3.0, 5.0, 2.0, 1.0]})
     trainset = Dataset.load_from_df(frame, Reader(rating_scale=(1, 5))).build_full_trainset()
     BiasedMF(n_factors=2, n_epochs=1).fit(trainset)
