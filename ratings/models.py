@@ -9,7 +9,8 @@ MAX_SCORE = ALLOWED_SCORES[-1]
 
 
 class Rating(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    # No index of its own: the unique (user, title) index serves every lookup by user.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings", db_index=False)
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="ratings")
     score = models.FloatField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -21,7 +22,8 @@ class Rating(models.Model):
             models.UniqueConstraint(fields=["user", "title"], name="rating_one_per_user_and_title"),
             models.CheckConstraint(condition=models.Q(score__in=ALLOWED_SCORES), name="rating_score_half_stars"),
         ]
-        indexes = [models.Index(fields=["title"]), models.Index(fields=["user", "-updated_at"])]
+        # Bulk imports pay for every index on this, the largest table: keep only the unique (user,
+        # title) index and the title foreign key's own index.
 
     def __str__(self) -> str:
         return f"{self.user} → {self.title}: {self.score}"
