@@ -24,10 +24,13 @@ def send(name: str, args: list, kwargs: dict, connection=None) -> None:
 def enqueue(task, *args, connection=None, **kwargs) -> bool:
     """Run ``task`` in a worker; returns False when it was kept in the outbox for later.
 
-    With no broker configured (development), the task runs in-process at once.
+    With no broker configured (development), the task runs in-process at once; as in a worker,
+    its failure is logged, not raised to the caller.
     """
     if current_app.conf.task_always_eager:
-        task.apply(args=args, kwargs=kwargs)
+        result = task.apply(args=args, kwargs=kwargs, throw=False)
+        if result.failed():
+            logger.error("task %s failed: %r", task.name, result.result)
         return True
     try:
         send(task.name, list(args), kwargs, connection)

@@ -79,3 +79,20 @@ def test_new_titles_are_placed_without_retraining(taste_catalog):
     # Nothing new: no new version.
     assert place_new_titles.delay().get() == {"version": None}
     assert ModelVersion.objects.count() == 2
+
+
+def test_importing_new_titles_places_them_in_the_serving_model(taste_catalog, tmp_path):
+    from catalog.pipeline import run_import
+
+    train_model_version(params=SEEDED)
+    catalog_file = tmp_path / "netflix_titles.csv"
+    catalog_file.write_text(
+        "show_id,type,title,director,cast,country,date_added,release_year,rating,duration,listed_in,description\n"
+        's1,TV Show,Fresh Action Show,,,,"September 25, 2021",2021,TV-MA,2 Seasons,Action,Explosions\n',
+        encoding="utf-8",
+    )
+    result = run_import("streaming", [catalog_file], platform="Netflix")
+    assert result.new_titles == 1
+    fresh = Title.objects.get(name="Fresh Action Show")
+    assert fresh.pk in serving.current_model().row_of_title
+    assert serving_version().params.get("derived_from") is not None

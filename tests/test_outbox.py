@@ -5,6 +5,7 @@ import os
 import pytest
 import redis
 
+from recommender.models import ModelVersion
 from recommender.tasks import retrain
 from streamrec.celery import app as celery_app
 from streamrec.models import QueuedTask
@@ -35,10 +36,10 @@ def queued_task_names(client) -> list[str]:
     return [json.loads(message)["headers"]["task"] for message in client.lrange(queue, 0, -1)]
 
 
-def test_without_a_broker_tasks_run_in_process(db):
+def test_without_a_broker_tasks_run_in_process_and_failures_stay_there(db):
     assert celery_app.conf.task_always_eager
-    with pytest.raises(Exception, match="need ratings"):
-        enqueue(retrain)  # runs at once, here failing for want of ratings
+    assert enqueue(retrain) is True  # runs at once; fails for want of ratings, as it would in a worker
+    assert ModelVersion.objects.get().status == ModelVersion.Status.FAILED
     assert not QueuedTask.objects.exists()
 
 

@@ -140,7 +140,17 @@ def run_import(
             result.new_ratings += recorder.totals.created
         elif job.role in ("titles", "movies"):
             result.new_titles += recorder.totals.created
+    if result.new_titles:
+        make_new_titles_recommendable()
     return result
+
+
+def make_new_titles_recommendable() -> None:
+    """New titles join the serving model by content at once, ahead of the next retrain."""
+    from recommender.tasks import place_new_titles
+    from streamrec.outbox import enqueue
+
+    enqueue(place_new_titles)
 
 
 __all__ = ["FORMATS", "FileRefused", "ImportResult", "inspect_files", "run_import"]

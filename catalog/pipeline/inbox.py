@@ -127,19 +127,15 @@ def request_retrain_if_due() -> bool:
     new_ratings = sum(pending.filter(role="ratings").values_list("created", flat=True))
     if new_titles < settings.CATALOG_RETRAIN_MIN_NEW_TITLES and new_ratings < settings.CATALOG_RETRAIN_MIN_NEW_RATINGS:
         return False
-    if not trigger_retrain():
-        return False
+    trigger_retrain()
     pending.update(retrain_requested_at=timezone.now())
     logger.info("retrain requested after %s new titles and %s new ratings", new_titles, new_ratings)
     return True
 
 
-def trigger_retrain() -> bool:
-    """Queue ``recommender.tasks.retrain``; False when the recommender has no such task."""
-    try:
-        from recommender.tasks import retrain
-    except ImportError:
-        logger.warning("recommender.tasks.retrain is not available; no retrain requested")
-        return False
-    retrain.delay()
-    return True
+def trigger_retrain() -> None:
+    """Queue ``recommender.tasks.retrain`` (kept in the outbox while the broker is down)."""
+    from recommender.tasks import retrain
+    from streamrec.outbox import enqueue
+
+    enqueue(retrain)
