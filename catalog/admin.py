@@ -154,13 +154,14 @@ class ImportRunAdmin(ImportUploadMixin, admin.ModelAdmin):
 
     @admin.action(description="Import these files again (idempotent; queued as a Celery task)")
     def import_again(self, request, queryset):
+        from streamrec.outbox import enqueue
+
         from .tasks import import_files
 
-        queued = 0
-        for run in queryset:
-            import_files.delay(run.format, [run.path], run.source if run.format == "streaming" else None)
-            queued += 1
-        self.message_user(request, f"{queued} import(s) queued.", messages.SUCCESS)
+        sent = [enqueue(import_files, run.format, [run.path], run.source if run.format == "streaming" else None) for run in queryset]
+        kept = sent.count(False)
+        note = f" ({kept} kept until the task queue is back)" if kept else ""
+        self.message_user(request, f"{len(sent)} import(s) queued{note}.", messages.SUCCESS)
 
 
 @admin.register(RejectedRow)

@@ -103,6 +103,8 @@ class ImportUploadMixin:
     def upload_view(self, request):
         """Save the upload, inspect it with the pipeline (which writes nothing), then queue the import."""
         from .pipeline import inspect_files
+        from streamrec.outbox import enqueue
+
         from .tasks import import_files
 
         if not self.has_view_permission(request) or not request.user.has_perm("catalog.add_title"):
@@ -128,8 +130,9 @@ class ImportUploadMixin:
                 for _, message in refused:
                     form.add_error("file", message.replace(str(target), upload.name))
             else:
-                result = import_files.delay(fmt, [str(target)], platform)
-                self.message_user(request, f"{upload.name}: import queued (task {result.id}).", messages.SUCCESS)
+                sent = enqueue(import_files, fmt, [str(target)], platform)
+                state = "import queued" if sent else "the task queue is down: import kept, it starts once the queue is back"
+                self.message_user(request, f"{upload.name}: {state}.", messages.SUCCESS if sent else messages.WARNING)
                 return HttpResponseRedirect(reverse("admin:catalog_importrun_changelist"))
         return TemplateResponse(
             request,

@@ -44,10 +44,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retrain now (a Celery task; the new version serves only if it is not worse)")
     def retrain_now(self, request, queryset):
+        from streamrec.outbox import enqueue
+
         from .tasks import retrain
 
-        result = retrain.delay()
-        self.message_user(request, f"Retraining queued (task {result.id}).", messages.SUCCESS)
+        if enqueue(retrain):
+            self.message_user(request, "Retraining queued.", messages.SUCCESS)
+        else:
+            self.message_user(request, "The task queue is down: retraining starts once it is back.", messages.WARNING)
 
     @admin.action(description="Make this version serving (rollback)")
     def make_serving(self, request, queryset):
