@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamrec
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: venv run migrate demo test worker beat start services clean
+.PHONY: venv run migrate demo test worker beat start services clean browser
 
 venv: $(VENV)/.installed
 
@@ -33,7 +33,13 @@ run: demo
 services:
 	bash scripts/ensure_services.sh
 
-test: venv services
+# The browser test drives Debian's Chromium (playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || { echo "installing chromium for the browser test"; \
+		$$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y -qq chromium; } \
+		|| echo "WARNING: could not install chromium; tests/test_browser.py will be skipped"
+
+test: venv services browser
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
 

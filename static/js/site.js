@@ -15,7 +15,8 @@
   function post(form, url, extra) {
     var data = new FormData(form);
     if (extra) Object.keys(extra).forEach(function (k) { data.set(k, extra[k]); });
-    return fetch(url || form.action, {
+    // form.getAttribute: an input named "action" shadows form.action
+    return fetch(url || form.getAttribute("action"), {
       method: "POST",
       body: data,
       headers: { Accept: "application/json" },
