@@ -80,7 +80,7 @@ class HealthView(APIView):
     )
     def get(self, request):
         database = check_database()
-        broker = check_broker() if database["ok"] else check_broker()
+        broker = check_broker()
         model = check_model() if database["ok"] else {"ok": False, "detail": "database unavailable", "version": None, "algorithm": None, "rmse": None, "activated_at": None}
         healthy = database["ok"] and broker["ok"]
         body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker, "model": model}
