@@ -121,4 +121,11 @@ def error_schema_hook(result, generator, request, public):
     schemas = result.get("components", {}).get("schemas", {})
     if "Error" in schemas:
         schemas["Error"]["additionalProperties"] = {"type": "array", "items": {"type": "string"}}
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for item in result.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation["responses"].setdefault(
+                        "415", {"content": error, "description": "The body is not JSON, form data or multipart (or is malformed)."}
+                    )
     return result

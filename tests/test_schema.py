@@ -105,11 +105,13 @@ STATS: dict[str, collections.Counter] = collections.defaultdict(collections.Coun
 def report_fuzzing(request):
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    for mode, counts in sorted(STATS.items()):
-        statuses = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items(), key=str) if status != "total")
-        line = f"schemathesis {mode}: {counts['total']} requests over the operations ({statuses})"
-        if reporter:
-            reporter.write_line(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        for mode, counts in sorted(STATS.items()):
+            statuses = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items(), key=str) if isinstance(status, int))
+            reporter.write_line(f"\nschemathesis {mode}: {counts['total']} requests, {counts['failures']} failures (status {statuses})")
 
 
 @pytest.fixture
@@ -139,8 +141,12 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 def call(case, mode: str, headers=None):
-    response = case.call_and_validate(checks=CHECKS, headers=headers)
     STATS[mode]["total"] += 1
+    try:
+        response = case.call_and_validate(checks=CHECKS, headers=headers)
+    except Exception:
+        STATS[mode]["failures"] += 1
+        raise
     STATS[mode][response.status_code] += 1
     return response
 
