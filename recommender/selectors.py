@@ -118,7 +118,7 @@ def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()
 
 
 def personal_top_n(model, scores: dict[int, float], dismissed: set[int], n: int, filters: TitleFilters) -> list[Recommendation]:
-    has_filters = bool(filters.search or filters.genre or filters.kind)
+    has_filters = filters != TitleFilters()
     allowed = set(title_ids_matching(filters)) - dismissed if has_filters else None
     # Unfiltered, rank a few spare candidates: some may be dismissed or deactivated since training.
     spare = 0 if has_filters else 20 + len(dismissed)

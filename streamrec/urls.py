@@ -22,3 +22,5 @@ urlpatterns = [
     path("api/v1/", include("streamrec.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "streamrec.errors.server_error"

@@ -228,11 +228,6 @@ def test_a_platform_filtered_request_does_not_change_unfiltered_ones(token_clien
     assert {"Heat", "Up", "Clue"} <= names
 
 
-@pytest.mark.xfail(
-    reason="recommender.selectors.personal_top_n counts only search/genre/kind as filters; it needs "
-    "`has_filters = filters != TitleFilters()` to honour the platform filter (lead's file)",
-    strict=False,
-)
 def test_personal_recommendations_filter_by_platform(token_client, user, taste_catalog):
     from catalog.models import Availability, Platform
     from recommender.training import train_model_version
