@@ -31,8 +31,6 @@ BARS_DATASET = "ml-1m"
 MOST_ACCURATE_MAX_RMSE, MOST_ACCURATE_MAX_MAE = 0.850, 0.665
 PRODUCTION_MAX_RMSE = 0.865
 PRODUCTION_MIN_NDCG_OVER_POPULARITY = 2.0
-# Weight of the exposure (PureSVD) score added to biased MF in the extra ranking row.
-EXPOSURE_WEIGHT = 4.0
 
 
 def load_ml1m(max_ratings: int | None) -> Dataset:
@@ -69,9 +67,6 @@ def models(selected: list[str] | None) -> dict[str, AlgoBase]:
     for name in algorithms.ALGORITHMS:
         if name != REFERENCE and (not selected or name in selected):
             chosen[name] = algorithms.build(name)
-    if "biased_mf" in chosen:
-        # Not registered: it ranks twice as well as popularity but its ratings are far off (see README).
-        chosen[f"biased_mf+exposure{EXPOSURE_WEIGHT:g}"] = algorithms.build("biased_mf", exposure_weight=EXPOSURE_WEIGHT)
     return chosen
 
 
@@ -119,7 +114,9 @@ def check_bars(results: list[evaluation.ModelResult], full_fit: dict[str, float]
                      f"{'PASS' if ok else 'FAIL'}")
         if popularity:
             ratio = production.ndcg / popularity.ndcg
-            lines.append(f"PRODUCTION NDCG@10 / popularity NDCG@10 = {ratio:.2f} >= "
+            # PRODUCTION's NDCG comes from its ranking score (score_users), its RMSE from its ratings.
+            lines.append(f"PRODUCTION {production.name} NDCG@10 (ranking score) {production.ndcg:.4f} / "
+                         f"popularity {popularity.ndcg:.4f} = {ratio:.2f} >= "
                          f"{PRODUCTION_MIN_NDCG_OVER_POPULARITY}: "
                          f"{'PASS' if ratio >= PRODUCTION_MIN_NDCG_OVER_POPULARITY else 'FAIL'}")
     if full_fit:

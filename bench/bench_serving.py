@@ -1,11 +1,12 @@
 """Serving speed: top-10 for one user over a 30,000-title catalog, and the fold-in that makes fresh
-ratings count without a retrain.
+ratings count without a retrain: top_n ranks by the ranking model (its user vector folded in too)
+and returns predicted ratings.
 
 Ours: ``recommender.serving.LoadedModel`` (vectorised scoring, argpartition, rated titles masked,
 user vector folded in from the current ratings). Reference in the same run: scikit-surprise's own
 way to rank, ``algo.predict(uid, iid)`` for every title, on the same factors.
 
-    .venv/bin/python bench/bench_serving.py [--titles 30000] [--factors 100] [--repeats 200]
+    .venv/bin/python bench/bench_serving.py [--titles 30000] [--factors 100] [--ranking-factors 64] [--repeats 200]
 """
 import os
 
@@ -33,8 +34,15 @@ from recommender.serving import LoadedModel  # noqa: E402
 from recommender.storage import FactorModel  # noqa: E402
 
 
-def synthetic_model(n_users: int, n_titles: int, n_factors: int, seed: int = 0) -> FactorModel:
+def synthetic_model(n_users: int, n_titles: int, n_factors: int, ranking_factors: int, seed: int = 0) -> FactorModel:
+    """Random factors of the production shape: a rating model and, unless ``ranking_factors`` is 0,
+    a ranking model (implicit factors at the production regularisation and confidence)."""
     rng = np.random.default_rng(seed)
+    ranking = {}
+    if ranking_factors:
+        ranking = dict(ranking_qi=rng.normal(0, 0.05, (n_titles, ranking_factors)).astype(np.float32),
+                       ranking_bi=np.zeros(n_titles, dtype=np.float32), ranking_weight=0.15,
+                       ranking_reg=30.0, ranking_alpha=3.0)
     return FactorModel(
         global_mean=3.5,
         user_ids=np.arange(1, n_users + 1, dtype=np.int64),
@@ -44,6 +52,7 @@ def synthetic_model(n_users: int, n_titles: int, n_factors: int, seed: int = 0) 
         pu=rng.normal(0, 0.1, (n_users, n_factors)),
         qi=rng.normal(0, 0.1, (n_titles, n_factors)),
         reg=0.05,
+        **ranking,
     )
 
 
@@ -79,17 +88,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--titles", type=int, default=30_000)
     parser.add_argument("--factors", type=int, default=100)
+    parser.add_argument("--ranking-factors", type=int, default=64, help="0 ranks by predicted rating")
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
 
-    factors = synthetic_model(n_users=1000, n_titles=args.titles, n_factors=args.factors)
+    factors = synthetic_model(n_users=1000, n_titles=args.titles, n_factors=args.factors,
+                              ranking_factors=args.ranking_factors)
     model = LoadedModel.from_factors(version_id=0, factors=factors)
     rng = np.random.default_rng(1)
     rows = []
     for n_ratings in (3, 50, 500):
         rated = rng.choice(factors.title_ids, size=n_ratings, replace=False)
         ratings = {int(t): float(rng.integers(1, 11) / 2) for t in rated}
-        fold_p50, fold_p95 = summary(timed(lambda: model.fold_in(ratings), args.repeats))
+        # Both user vectors a request folds in: the rating one and the ranking one.
+        fold_p50, fold_p95 = summary(timed(lambda: (model.fold_in(ratings), model.ranking_vector(ratings)),
+                                           args.repeats))
         top_p50, top_p95 = summary(timed(lambda: model.top_n(ratings, 10), args.repeats))
         rows.append((n_ratings, fold_p50, fold_p95, top_p50, top_p95))
 
@@ -105,7 +118,8 @@ def main() -> None:
     ref_p50, ref_p95 = summary(timed(reference_top10, max(3, args.repeats // 50)))
     ours_p50, ours_p95 = summary(timed(lambda: model.top_n(ratings, 10), args.repeats))
 
-    print(f"Serving latency, {args.titles:,} titles x {args.factors} factors, {args.repeats} repeats (ms)")
+    print(f"Serving latency, {args.titles:,} titles x {args.factors} rating factors + {args.ranking_factors} "
+          f"ranking factors, {args.repeats} repeats (ms)")
     print(f"{'user ratings':>12} | {'fold-in p50':>11} | {'fold-in p95':>11} | {'top-10 p50':>10} | {'top-10 p95':>10}")
     print("-" * 66)
     for n_ratings, fold_p50, fold_p95, top_p50, top_p95 in rows:

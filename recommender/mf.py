@@ -1,8 +1,9 @@
 """Matrix factorisation algorithms compiled with numba, as scikit-surprise ``AlgoBase`` subclasses.
 
-``BiasedMF`` is a biased matrix factorisation trained by stochastic gradient descent; it exposes the
-factors the site serves (``bu``, ``bi``, ``pu``, ``qi``, ``reg_pu``) and can add an exposure score
-(PureSVD of who rated what) as extra factor columns, which trades rating accuracy for ranking.
+``BiasedMF`` is a biased matrix factorisation trained by stochastic gradient descent for predicted
+ratings, plus implicit ALS factors of who rated what for ranking; it exposes both to the site
+(``bu``, ``bi``, ``pu``, ``qi``, ``reg_pu``; ``ranking_qi``, ``ranking_bi``, ``ranking_weight``,
+``ranking_reg``, ``ranking_alpha``).
 ``BayesianMF`` is Bayesian probabilistic matrix factorisation (Salakhutdinov & Mnih 2008) with user
 and item biases and optionally Student-t noise, sampled by Gibbs sampling; it predicts with the
 posterior mean over samples.
@@ -15,11 +16,11 @@ import itertools
 import numpy as np
 import pandas as pd
 from numba import njit, prange
-from scipy.sparse import csr_matrix
-from scipy.sparse.linalg import svds
 from scipy.stats import wishart
 from surprise import AlgoBase, Dataset, PredictionImpossible, Reader, Trainset
 from threadpoolctl import threadpool_limits
+
+from . import ranking
 
 
 def trainset_arrays(trainset: Trainset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,33 +62,123 @@ def _sgd_fit(users, items, ratings, global_mean, bu, bi, pu, qi, n_epochs, lr_bi
         lr_factor *= lr_decay
 
 
-def exposure_factors(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int, rank: int,
-                     seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """PureSVD of the who-rated-what matrix X: user factors X V and item factors V, whose product
-    scores how likely a user is to rate (watch) an item at all, whatever the rating."""
-    rated = csr_matrix((np.ones(len(users), dtype=np.float32), (users, items)), shape=(n_users, n_items))
-    rank = min(rank, min(n_users, n_items) - 1)
-    _, _, item_vectors_t = svds(rated, k=rank, random_state=seed)
-    item_vectors = np.ascontiguousarray(item_vectors_t.T, dtype=np.float32)
-    return np.asarray(rated @ item_vectors, dtype=np.float32), item_vectors
+@njit(cache=True, parallel=True, fastmath=True)
+def _implicit_als_half_step(indptr, neighbours, confidences, other, gram, out, cg_steps):
+    """Update each row of ``out`` towards its weighted ridge solution given the fixed ``other`` rows.
+
+    Row r prefers (target 1) each ``other[neighbours[j]]``, j in indptr[r]:indptr[r+1], with
+    confidence ``confidences[j]``, and every other row of ``other`` with confidence 1 and target 0:
+    (gram + sum_j (c_j - 1) y_j y_j^T) x = sum_j c_j y_j, where gram = other^T other + reg I.
+    A few conjugate-gradient steps warm-started from the current row replace the k x k solve
+    (Takacs et al. 2011): each step costs one pass over the row's items, not k^2 per item.
+    """
+    # Explicit loops, no temporaries inside them: a numpy expression per rated item would allocate
+    # and call BLAS on vectors of a few dozen floats, which costs more than the arithmetic.
+    dim = out.shape[1]
+    for row in prange(out.shape[0]):
+        start, stop = indptr[row], indptr[row + 1]
+        x = out[row].copy()
+        residual = np.empty(dim)
+        product = np.empty(dim)
+        for a in range(dim):
+            acc = 0.0
+            for b in range(dim):
+                acc += gram[a, b] * x[b]
+            residual[a] = -acc
+        for j in range(start, stop):
+            item = other[neighbours[j]]
+            confidence = confidences[j]
+            projection = 0.0
+            for a in range(dim):
+                projection += item[a] * x[a]
+            weight = confidence - (confidence - 1.0) * projection
+            for a in range(dim):
+                residual[a] += weight * item[a]
+        direction = residual.copy()
+        residual_norm = 0.0
+        for a in range(dim):
+            residual_norm += residual[a] * residual[a]
+        for _ in range(cg_steps):
+            if residual_norm < 1e-20:
+                break
+            for a in range(dim):
+                acc = 0.0
+                for b in range(dim):
+                    acc += gram[a, b] * direction[b]
+                product[a] = acc
+            for j in range(start, stop):
+                item = other[neighbours[j]]
+                projection = 0.0
+                for a in range(dim):
+                    projection += item[a] * direction[a]
+                weight = (confidences[j] - 1.0) * projection
+                for a in range(dim):
+                    product[a] += weight * item[a]
+            curvature = 0.0
+            for a in range(dim):
+                curvature += direction[a] * product[a]
+            step = residual_norm / curvature
+            new_norm = 0.0
+            for a in range(dim):
+                x[a] += step * direction[a]
+                residual[a] -= step * product[a]
+                new_norm += residual[a] * residual[a]
+            ratio = new_norm / residual_norm
+            for a in range(dim):
+                direction[a] = residual[a] + ratio * direction[a]
+            residual_norm = new_norm
+        out[row] = x
+
+
+def implicit_als(users: np.ndarray, items: np.ndarray, confidences: np.ndarray, n_users: int, n_items: int,
+                 n_factors: int, reg: float, n_iterations: int, cg_steps: int,
+                 seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted matrix factorisation of who-rated-what (Hu, Koren & Volinsky 2008) by alternating
+    least squares: user and item factors whose product scores how likely a user is to rate an item."""
+    rng = np.random.default_rng(seed)
+    user_factors = rng.normal(0.0, 0.01, (n_users, n_factors))
+    item_factors = rng.normal(0.0, 0.01, (n_items, n_factors))
+    by_user = np.argsort(users, kind="stable")
+    user_indptr = np.concatenate(([0], np.cumsum(np.bincount(users, minlength=n_users))))
+    by_item = np.argsort(items, kind="stable")
+    item_indptr = np.concatenate(([0], np.cumsum(np.bincount(items, minlength=n_items))))
+    ridge = reg * np.eye(n_factors)
+    for _ in range(n_iterations):
+        _implicit_als_half_step(user_indptr, items[by_user], confidences[by_user], item_factors,
+                                item_factors.T @ item_factors + ridge, user_factors, cg_steps)
+        _implicit_als_half_step(item_indptr, users[by_item], confidences[by_item], user_factors,
+                                user_factors.T @ user_factors + ridge, item_factors, cg_steps)
+    # One last user step against the final item factors, run to convergence: the site folds a
+    # user in against those same item factors by an exact solve, and should get the same vector.
+    _implicit_als_half_step(user_indptr, items[by_user], confidences[by_user], item_factors,
+                            item_factors.T @ item_factors + ridge, user_factors, 4 * n_factors)
+    return user_factors, item_factors
 
 
 class BiasedMF(AlgoBase):
-    """Biased matrix factorisation r(u, i) = mu + bu[u] + bi[i] + pu[u] . qi[i], fitted by SGD.
+    """Biased matrix factorisation r(u, i) = mu + bu[u] + bi[i] + pu[u] . qi[i], fitted by SGD,
+    plus a second, implicit factor model that ranks titles for top-N lists.
 
-    The same model as surprise ``SVD``, compiled with numba in float32. Ratings are shuffled once
-    and then read sequentially each epoch (fewer cache misses than a fresh random order, as
-    accurate), and the learning rate decays each epoch, so a large initial rate converges in few
-    epochs. The defaults were tuned on MovieLens 1M (see bench/README.md).
+    The rating model is the same as surprise ``SVD``, compiled with numba in float32. Ratings are
+    shuffled once and then read sequentially each epoch (fewer cache misses than a fresh random
+    order, as accurate), and the learning rate decays each epoch, so a large initial rate converges
+    in few epochs. ``predict``/``estimate`` give its ratings (the stars the site shows).
+
+    Ranking every unrated title rewards predicting which titles a user will watch, which rating
+    error does not train (bench/README.md). So ``score_users`` ranks by
+    ranking_pu[u] . ranking_qi[i] + ranking_bi[i] + ranking_weight x predicted rating, where the
+    ranking factors are implicit ALS on who-rated-what with confidence growing with the rating
+    (``ranking_factors=0`` ranks by predicted rating alone). The site folds a new user's ranking
+    vector in by the exact weighted ridge solution against ``ranking_qi`` (``ranking_reg``,
+    ``ranking_alpha``, see ``recommender.ranking``). The defaults were tuned on MovieLens 1M.
     """
 
     def __init__(self, n_factors: int = 64, n_epochs: int = 30, lr_bias: float = 0.01,
                  lr_factor: float = 0.03, reg_bias: float = 0.02, reg_factor: float = 0.07,
-                 lr_decay: float = 0.93, exposure_weight: float = 0.0, exposure_rank: int = 50,
-                 init_std: float = 0.05, random_state: int = 0):
+                 lr_decay: float = 0.93, init_std: float = 0.05, ranking_factors: int = 64,
+                 ranking_reg: float = 30.0, ranking_alpha: float = 3.0, ranking_iterations: int = 6,
+                 ranking_cg_steps: int = 3, ranking_weight: float = 0.15, random_state: int = 0):
         super().__init__()
-        self.exposure_weight = exposure_weight
-        self.exposure_rank = exposure_rank
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.lr_bias = lr_bias
@@ -96,6 +187,12 @@ class BiasedMF(AlgoBase):
         self.reg_factor = reg_factor
         self.lr_decay = lr_decay
         self.init_std = init_std
+        self.ranking_factors = ranking_factors
+        self.ranking_reg = float(ranking_reg)
+        self.ranking_alpha = float(ranking_alpha)
+        self.ranking_iterations = ranking_iterations
+        self.ranking_cg_steps = ranking_cg_steps
+        self.ranking_weight = float(ranking_weight)
         self.random_state = random_state
         # The site folds new users in with ridge regression on qi; this is the matching penalty.
         self.reg_pu = float(reg_factor)
@@ -113,25 +210,22 @@ class BiasedMF(AlgoBase):
         _sgd_fit(users[order], items[order], ratings[order].astype(f32), f32(trainset.global_mean),
                  self.bu, self.bi, self.pu, self.qi, self.n_epochs, f32(self.lr_bias), f32(self.lr_factor),
                  f32(self.reg_bias), f32(self.reg_factor), f32(self.lr_decay))
-        if self.exposure_weight > 0:
-            self._append_exposure(users, items)
+        self._fit_ranking(users, items, ratings)
         return self
 
-    def _append_exposure(self, users: np.ndarray, items: np.ndarray) -> None:
-        """Add ``exposure_weight`` x the exposure score to every prediction, as extra factor columns.
-
-        Ranking all unrated items rewards items the user is likely to watch at all, which rating
-        error alone does not learn. The exposure score of a user's own rated items is subtracted
-        from their bias, so ratings stay calibrated on average; their spread still costs RMSE.
-        """
-        user_exposure, item_exposure = exposure_factors(users, items, self.trainset.n_users,
-                                                        self.trainset.n_items, self.exposure_rank, self.random_state)
-        user_exposure *= np.float32(self.exposure_weight)
-        rated_exposure = np.einsum("ij,ij->i", user_exposure[users], item_exposure[items])
-        mean_rated_exposure = np.bincount(users, weights=rated_exposure) / np.bincount(users)
-        self.bu = (self.bu - mean_rated_exposure).astype(np.float32)
-        self.pu = np.hstack([self.pu, user_exposure])
-        self.qi = np.hstack([self.qi, item_exposure])
+    def _fit_ranking(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> None:
+        n_users, n_items = self.trainset.n_users, self.trainset.n_items
+        if self.ranking_factors > 0:
+            ranking_pu, ranking_qi = implicit_als(
+                users, items, ranking.confidences(ratings, self.ranking_alpha), n_users, n_items,
+                self.ranking_factors, self.ranking_reg, self.ranking_iterations, self.ranking_cg_steps,
+                self.random_state)
+        else:
+            ranking_pu, ranking_qi = np.zeros((n_users, 0)), np.zeros((n_items, 0))
+        self.ranking_pu = ranking_pu.astype(np.float32)
+        self.ranking_qi = ranking_qi.astype(np.float32)
+        # The implicit model has no item term of its own; the rating prediction carries bi.
+        self.ranking_bi = np.zeros(n_items, dtype=np.float32)
 
     def estimate(self, u, i):
         known_user, known_item = self.trainset.knows_user(u), self.trainset.knows_item(i)
@@ -146,10 +240,19 @@ class BiasedMF(AlgoBase):
             estimate += self.pu[u] @ self.qi[i]
         return float(estimate)
 
-    def score_users(self, inner_uids: np.ndarray) -> np.ndarray:
+    def predict_users(self, inner_uids: np.ndarray) -> np.ndarray:
         """Predicted ratings of ``inner_uids`` (rows) for every item of the trainset (columns)."""
         return (self.trainset.global_mean + self.bu[inner_uids, None] + self.bi[None, :]
                 + self.pu[inner_uids] @ self.qi.T)
+
+    def score_users(self, inner_uids: np.ndarray) -> np.ndarray:
+        """Ranking scores of ``inner_uids`` (rows) for every item of the trainset (columns), as the
+        site ranks: the implicit score plus ``ranking_weight`` x the predicted rating clipped to the
+        rating scale; the predicted rating alone without ranking factors."""
+        predicted = np.clip(self.predict_users(inner_uids), *self.trainset.rating_scale)
+        if self.ranking_factors == 0:
+            return predicted
+        return self.ranking_pu[inner_uids] @ self.ranking_qi.T + self.ranking_bi + self.ranking_weight * predicted
 
 
 # --------------------------------------------------------------------------- Bayesian MF by Gibbs sampling

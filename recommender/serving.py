@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import storage
+from . import ranking, storage
 from .models import ModelVersion
 from .selectors import fallback_versions, serving_version
 
@@ -31,10 +31,22 @@ class LoadedModel:
     # Scoring every title reads the whole item matrix per request; single precision halves that.
     qi32: np.ndarray = field(repr=False)
     item_base32: np.ndarray = field(repr=False)
+    # The ranking model's item factors and term, and Q^T Q + reg I so a fold-in only touches the
+    # user's own titles; None when the artifact has no ranking model (titles rank by rating).
+    ranking_qi32: np.ndarray | None = field(default=None, repr=False)
+    ranking_bi32: np.ndarray | None = field(default=None, repr=False)
+    ranking_gram: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
         norms = np.linalg.norm(factors.qi, axis=1, keepdims=True)
+        ranking_arrays = {}
+        if factors.has_ranking:
+            ranking_arrays = {
+                "ranking_qi32": np.ascontiguousarray(factors.ranking_qi, dtype=np.float32),
+                "ranking_bi32": np.asarray(factors.ranking_bi, dtype=np.float32),
+                "ranking_gram": ranking.regularised_gram(factors.ranking_qi, factors.ranking_reg),
+            }
         return cls(
             version_id,
             factors,
@@ -42,6 +54,7 @@ class LoadedModel:
             (factors.qi / np.where(norms > 0, norms, 1.0)).astype(np.float32),
             np.ascontiguousarray(factors.qi, dtype=np.float32),
             (factors.global_mean + factors.bi).astype(np.float32),
+            **ranking_arrays,
         )
 
     def similar(self, title_id: int, n: int) -> list[tuple[int, float]]:
@@ -105,15 +118,39 @@ class LoadedModel:
         predicted += np.float32(user_bias)
         return np.clip(predicted, 0.5, 5.0, out=predicted)
 
+    def ranking_vector(self, scores: dict[int, float]) -> np.ndarray | None:
+        """The user's ranking vector folded in from their rated titles against the fixed
+        ``ranking_qi`` (closed form, see ``recommender.ranking``); None without a ranking model."""
+        rows = [self.row_of_title[title_id] for title_id in scores if title_id in self.row_of_title]
+        if self.ranking_gram is None or not rows:
+            return None
+        f = self.factors
+        targets = np.fromiter((scores[int(f.title_ids[row])] for row in rows), dtype=np.float64, count=len(rows))
+        return ranking.fold_in(self.ranking_qi32, self.ranking_gram, np.array(rows), targets, f.ranking_alpha)
+
+    def ranking_scores(self, scores: dict[int, float], predicted: np.ndarray) -> np.ndarray:
+        """The top-N order of every title: the ranking model's score plus ``ranking_weight`` x the
+        ``predicted`` rating, or the predicted rating itself when there is no ranking model."""
+        user_vector = self.ranking_vector(scores)
+        if user_vector is None:
+            return predicted.copy()
+        ranked = self.ranking_qi32 @ user_vector.astype(np.float32)
+        ranked += self.ranking_bi32
+        if self.factors.ranking_weight:
+            ranked += np.float32(self.factors.ranking_weight) * predicted
+        return ranked
+
     def top_n(self, scores: dict[int, float], n: int, allowed_title_ids=None) -> list[tuple[int, float]]:
         """The ``n`` best (title id, predicted score) pairs, never a title in ``scores``.
 
-        ``allowed_title_ids`` restricts candidates (filters, active titles) when given.
+        Titles are ordered by the ranking score; the value returned is the predicted rating, the
+        stars shown to the user. ``allowed_title_ids`` restricts candidates (filters, active
+        titles) when given.
         """
         predicted = self.predict_all(scores)
         if predicted is None or n <= 0:
             return []
-        candidates = predicted.copy()
+        candidates = self.ranking_scores(scores, predicted)
         rated_rows = [self.row_of_title[t] for t in scores if t in self.row_of_title]
         candidates[rated_rows] = -np.inf
         if allowed_title_ids is not None:

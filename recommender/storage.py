@@ -13,7 +13,10 @@ class ArtifactError(Exception):
 
 @dataclass(frozen=True)
 class FactorModel:
-    """A biased matrix factorisation: r(u, i) = mu + bu[u] + bi[i] + pu[u] . qi[i].
+    """A biased matrix factorisation: r(u, i) = mu + bu[u] + bi[i] + pu[u] . qi[i], and optionally a
+    ranking model for top-N order: x[u] . ranking_qi[i] + ranking_bi[i] + ranking_weight x r(u, i),
+    where x[u] is folded in from the user's ratings (``recommender.ranking``, ``ranking_reg``,
+    ``ranking_alpha``). Without ``ranking_qi`` titles rank by predicted rating.
 
     ``user_ids`` and ``title_ids`` map matrix rows back to database primary keys.
     """
@@ -26,10 +29,20 @@ class FactorModel:
     pu: np.ndarray
     qi: np.ndarray
     reg: float
+    ranking_qi: np.ndarray | None = None
+    ranking_bi: np.ndarray | None = None
+    ranking_weight: float = 0.0
+    ranking_reg: float = 0.0
+    ranking_alpha: float = 0.0
+
+    @property
+    def has_ranking(self) -> bool:
+        return self.ranking_qi is not None
 
     @classmethod
     def from_algorithm(cls, algo, reg: float) -> "FactorModel":
-        """Read the factors of a fitted SVD-style algorithm whose raw ids are database keys."""
+        """Read the factors of a fitted SVD-style algorithm whose raw ids are database keys, and its
+        ranking factors when it has them."""
         trainset = algo.trainset
         user_ids = np.array([int(trainset.to_raw_uid(u)) for u in range(trainset.n_users)], dtype=np.int64)
         title_ids = np.array([int(trainset.to_raw_iid(i)) for i in range(trainset.n_items)], dtype=np.int64)
@@ -42,12 +55,35 @@ class FactorModel:
             pu=np.asarray(algo.pu, dtype=np.float64),
             qi=np.asarray(algo.qi, dtype=np.float64),
             reg=float(reg),
+            **ranking_fields(algo),
         )
+
+
+def ranking_fields(algo) -> dict:
+    """The ranking part of ``algo`` as FactorModel fields; empty when it ranks by rating alone."""
+    ranking_qi = getattr(algo, "ranking_qi", None)
+    if ranking_qi is None or ranking_qi.shape[1] == 0:
+        return {}
+    return {
+        "ranking_qi": np.asarray(ranking_qi, dtype=np.float32),
+        "ranking_bi": np.asarray(algo.ranking_bi, dtype=np.float32),
+        "ranking_weight": float(algo.ranking_weight),
+        "ranking_reg": float(algo.ranking_reg),
+        "ranking_alpha": float(algo.ranking_alpha),
+    }
+
+
+RANKING_ARRAYS = ("ranking_qi", "ranking_bi")
+RANKING_SCALARS = ("ranking_weight", "ranking_reg", "ranking_alpha")
 
 
 def save(model: FactorModel, path: Path) -> str:
     """Write ``model`` to ``path`` atomically and return the file's SHA-256."""
     buffer = io.BytesIO()
+    ranking = {}
+    if model.has_ranking:
+        ranking = {name: getattr(model, name) for name in RANKING_ARRAYS}
+        ranking.update({name: np.array(getattr(model, name)) for name in RANKING_SCALARS})
     np.savez(
         buffer,
         global_mean=np.array(model.global_mean),
@@ -58,6 +94,7 @@ def save(model: FactorModel, path: Path) -> str:
         pu=model.pu,
         qi=model.qi,
         reg=np.array(model.reg),
+        **ranking,
     )
     data = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +114,11 @@ def load(path: Path, expected_sha256: str) -> FactorModel:
     if actual != expected_sha256:
         raise ArtifactError(f"model artifact {path} is corrupted (sha256 {actual}, expected {expected_sha256})")
     with np.load(io.BytesIO(data)) as arrays:
+        # Artifacts written before the ranking model existed have no ranking arrays; they still serve.
+        ranking = {}
+        if "ranking_qi" in arrays:
+            ranking = {name: arrays[name] for name in RANKING_ARRAYS}
+            ranking.update({name: float(arrays[name]) for name in RANKING_SCALARS})
         return FactorModel(
             global_mean=float(arrays["global_mean"]),
             user_ids=arrays["user_ids"],
@@ -86,4 +128,5 @@ def load(path: Path, expected_sha256: str) -> FactorModel:
             pu=arrays["pu"],
             qi=arrays["qi"],
             reg=float(arrays["reg"]),
+            **ranking,
         )

@@ -4,6 +4,7 @@ A run evaluates on a held-out split, refits on every rating, writes the artifact
 ``ModelVersion``. The new version serves only if it is not worse than the serving one on the
 held-out RMSE; any failure marks the run failed and leaves the serving version untouched.
 """
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -69,16 +70,21 @@ def with_cold_titles(factors: storage.FactorModel) -> tuple[storage.FactorModel,
     cold = np.array([row_of[t] for t in cold_ids if t in row_of], dtype=np.int64)
     placement = place_cold_titles(matrix, warm[known], cold, factors.qi[known], factors.bi[known])
     placed_ids = np.array([t for t in cold_ids if t in row_of], dtype=np.int64)
-    extended = storage.FactorModel(
-        global_mean=factors.global_mean,
-        user_ids=factors.user_ids,
+    extended = dataclasses.replace(
+        factors,
         title_ids=np.concatenate([factors.title_ids, placed_ids]),
-        bu=factors.bu,
         bi=np.concatenate([factors.bi, placement.bi]),
-        pu=factors.pu,
         qi=np.vstack([factors.qi, placement.qi]),
-        reg=factors.reg,
     )
+    if factors.has_ranking:
+        # The ranking model places new titles the same way, so they can reach top-N lists too.
+        ranking_placement = place_cold_titles(matrix, warm[known], cold, factors.ranking_qi[known],
+                                              factors.ranking_bi[known])
+        extended = dataclasses.replace(
+            extended,
+            ranking_qi=np.vstack([factors.ranking_qi, ranking_placement.qi]).astype(np.float32),
+            ranking_bi=np.concatenate([factors.ranking_bi, ranking_placement.bi]).astype(np.float32),
+        )
     return extended, len(placed_ids)
 
 

@@ -71,15 +71,36 @@ def test_production_exposes_servable_factors(data):
 
 
 @pytest.mark.parametrize("name", ["biased_mf", "bayesian_mf"])
-def test_score_users_matches_predict(name, data):
+def test_rating_matrix_matches_predict(name, data):
     trainset = data.build_full_trainset()
     algo = build(name).fit(trainset)
-    scores = algo.score_users(np.array([0, 3]))
+    # Biased MF ranks by a separate score, so its rating matrix is predict_users.
+    rating_matrix = algo.predict_users if name == "biased_mf" else algo.score_users
+    scores = rating_matrix(np.array([0, 3]))
     assert scores.shape == (2, trainset.n_items)
     for row, u in enumerate([0, 3]):
         for i in (0, 11):
             estimate = algo.predict(trainset.to_raw_uid(u), trainset.to_raw_iid(i), clip=False).est
             assert scores[row, i] == pytest.approx(estimate, rel=1e-5)
+
+
+def test_production_ranks_by_implicit_score_plus_weighted_rating(data):
+    trainset = data.build_full_trainset()
+    algo = algorithms.build(algorithms.PRODUCTION).fit(trainset)
+    assert algo.ranking_qi.shape == (trainset.n_items, algo.ranking_factors)
+    assert algo.ranking_qi.dtype == np.float32 and algo.ranking_bi.shape == (trainset.n_items,)
+    users = np.array([0, 3])
+    predicted = np.clip(algo.predict_users(users), *trainset.rating_scale)
+    expected = algo.ranking_pu[users] @ algo.ranking_qi.T + algo.ranking_bi + algo.ranking_weight * predicted
+    np.testing.assert_allclose(algo.score_users(users), expected, rtol=1e-5)
+
+
+def test_without_ranking_factors_ranks_by_predicted_rating(data):
+    trainset = data.build_full_trainset()
+    algo = algorithms.build("biased_mf", ranking_factors=0).fit(trainset)
+    assert not FactorModel.from_algorithm(algo, reg=algo.reg_pu).has_ranking
+    users = np.array([1, 2])
+    np.testing.assert_allclose(algo.score_users(users), np.clip(algo.predict_users(users), 1, 5))
 
 
 @pytest.mark.parametrize("name", ["biased_mf", "bayesian_mf"])
@@ -94,13 +115,3 @@ def test_fit_is_reproducible(name, data):
     trainset = data.build_full_trainset()
     first, second = build(name).fit(trainset), build(name).fit(trainset)
     assert first.predict(1, 1).est == second.predict(1, 1).est
-
-
-def test_exposure_columns_keep_the_served_formula(data):
-    trainset = data.build_full_trainset()
-    algo = algorithms.build("biased_mf", exposure_weight=1.0, exposure_rank=5).fit(trainset)
-    assert algo.pu.shape == (trainset.n_users, algo.n_factors + 5)
-    factors = FactorModel.from_algorithm(algo, reg=algo.reg_pu)
-    u, i = trainset.to_inner_uid(3), trainset.to_inner_iid(4)
-    served = factors.global_mean + factors.bu[u] + factors.bi[i] + factors.pu[u] @ factors.qi[i]
-    assert algo.predict(3, 4, clip=False).est == pytest.approx(served, rel=1e-5)
