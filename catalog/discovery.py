@@ -226,10 +226,15 @@ def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:
     model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
     if model is None:
         return []
-    ids = list(queryset.order_by().values_list("pk", flat=True))
-    if not ids:
+    predicted = model.predict_all(scores)
+    if predicted is None:
         return []
-    return [(t, round(s, 1)) for t, s in model.top_n(scores, len(ids), allowed_title_ids=ids)]
+    rows = model.row_of_title
+    ids = queryset.order_by().values_list("pk", flat=True)
+    # Sorted by the stars shown (the user asked for that order), not by the top-N ranking score.
+    ranked = [(t, float(predicted[rows[t]])) for t in ids if t in rows and t not in scores]
+    ranked.sort(key=lambda pair: -pair[1])
+    return [(t, round(s, 1)) for t, s in ranked]
 
 
 def matching_people(search: str, limit: int = 6) -> list:

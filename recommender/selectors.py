@@ -62,6 +62,16 @@ def unrated_active_title_ids(known_ids) -> list[int]:
     return [pk for pk in active_titles().values_list("pk", flat=True).order_by("pk") if pk not in known]
 
 
+def versions_with_artifact_errors() -> list[ModelVersion]:
+    """Ready versions whose artifact a process found missing or corrupted (see
+    ``services.record_artifact_error``), newest first: shown to staff."""
+    from .services import ARTIFACT_ERROR_PREFIX
+
+    return list(
+        ModelVersion.objects.filter(status=ModelVersion.Status.READY, error__startswith=ARTIFACT_ERROR_PREFIX).order_by("-created_at", "-pk")
+    )
+
+
 def fallback_versions(serving: ModelVersion) -> list[ModelVersion]:
     """Older ready versions that served before ``serving``, newest first: rollback candidates."""
     return list(
@@ -97,7 +107,8 @@ class Recommendation:
 
 
 def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
-    """The user's top ``n`` titles by predicted rating, never one already rated or dismissed.
+    """The user's top ``n`` titles in the model's ranking order (each with its predicted rating),
+    never one already rated or dismissed.
 
     Users with fewer than ``MIN_RATINGS_FOR_PERSONAL`` ratings, or when no model serves, get
     the most popular titles by damped average instead (``personalized`` is False).

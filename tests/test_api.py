@@ -5,6 +5,8 @@ from rest_framework.test import APIClient
 
 from catalog.models import Genre, Title
 from ratings.models import Rating
+from ratings.selectors import user_scores
+from recommender.serving import current_model
 from recommender.training import train_model_version
 
 from .conftest import PASSWORD
@@ -162,8 +164,12 @@ def test_recommendations_follow_fresh_ratings_and_skip_rated(token_client, user,
     assert all(item["personalized"] for item in items)
     assert not set(ids) & {t.pk for t in romance[:3] + taste_catalog["action"][:3]}
     assert len(ids) == 10 and set(ids) <= {t.pk for t in romance[3:]}
+    # Listed in the model's top-N order (its ranking score), each with the model's predicted stars.
+    model = current_model()
+    scores = user_scores(user)
+    assert ids == [title_id for title_id, _ in model.top_n(scores, 10)]
     predicted = [item["predicted_rating"] for item in items]
-    assert predicted == sorted(predicted, reverse=True)
+    assert predicted == [round(float(model.predict_all(scores)[model.row_of_title[t]]), 2) for t in ids]
     assert all(0.5 <= p <= 5.0 for p in predicted)
 
 
