@@ -27,3 +27,15 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["username", "failed_at"])]
+
+
+class ThrottleCacheEntry(models.Model):
+    """The table of the ``throttle`` cache (Django's DatabaseCache schema): the sign-in/sign-up and
+    sync throttle counters, shared by every web process. A model, so ``migrate`` creates it."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "streamrec_throttle_cache"

@@ -94,6 +94,19 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES = {
+    # Per-process memory: derived data that any process can recompute (popular rows, insights).
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Counters of the sign-in/sign-up and sync throttles must be shared by every web process, or each
+    # process would grant the whole budget again: a table in the database
+    # (streamrec.models.ThrottleCacheEntry, made by migrate). See streamrec/throttles.py.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "streamrec_throttle_cache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -137,12 +150,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "streamrec.api_errors.exception_handler",
     # Per-scope throttling (streamrec/throttles.py); answers 429 with Retry-After. Sign-in and
-    # sign-up are stricter. Counters live in the default cache (per process unless CACHES is shared).
+    # sign-up are stricter (also on the login and sign-up pages). Scoped counters (auth, sync) live in
+    # the "throttle" cache shared by every web process; anon and user ones in each process.
     "DEFAULT_THROTTLE_CLASSES": [
         "streamrec.throttles.AnonThrottle",
         "streamrec.throttles.UserThrottle",
         "streamrec.throttles.ScopedThrottle",
     ],
+    # Reverse proxies in front of the site that append the client's address to X-Forwarded-For
+    # (0: gunicorn faces clients and REMOTE_ADDR is the client). Never None: DRF would then trust a
+    # client-supplied X-Forwarded-For and every made-up address would get a fresh throttle budget.
+    "NUM_PROXIES": int(os.environ.get("STREAMREC_NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("STREAMREC_THROTTLE_ANON", "120/min"),
         "user": os.environ.get("STREAMREC_THROTTLE_USER", "600/min"),
