@@ -1,6 +1,6 @@
 """Reads of ratings."""
 import pandas as pd
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, FloatField, QuerySet, Value
 
 from catalog.models import Title
 
@@ -20,6 +20,25 @@ def user_ratings(user) -> QuerySet[Rating]:
 def user_scores(user) -> dict[int, float]:
     """The user's scores by title id, read fresh from the database."""
     return dict(Rating.objects.filter(user=user).values_list("title_id", "score"))
+
+
+def user_taste(user) -> tuple[dict[int, float], set[int]]:
+    """``user_scores(user)`` and ``dismissed_title_ids(user)`` read fresh in one database round trip
+    (the recommendation endpoints need both on every request)."""
+    ratings = Rating.objects.filter(user=user).order_by().values_list("title_id", "score")
+    dismissed = (
+        Dismissal.objects.filter(user=user).order_by()
+        .annotate(no_score=Value(None, output_field=FloatField()))
+        .values_list("title_id", "no_score")
+    )
+    scores: dict[int, float] = {}
+    hidden: set[int] = set()
+    for title_id, score in ratings.union(dismissed, all=True).order_by("title_id"):
+        if score is None:
+            hidden.add(title_id)
+        else:
+            scores[title_id] = score
+    return scores, hidden
 
 
 def user_rating_of(user, title: Title) -> Rating | None:

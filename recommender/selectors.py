@@ -7,13 +7,12 @@ from django.db.models import Q
 from catalog.models import Title
 from catalog.selectors import (
     TitleFilters,
-    active_title_ids_among,
     active_titles,
     popular_titles,
     title_ids_matching,
     titles_by_id,
 )
-from ratings.selectors import dismissed_title_ids, user_scores
+from ratings.selectors import user_scores, user_taste
 
 from .content import TitleContent
 from .models import ModelVersion
@@ -115,8 +114,7 @@ def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()
     """
     from .serving import current_model
 
-    scores = user_scores(user) if user.is_authenticated else {}
-    dismissed = dismissed_title_ids(user) if user.is_authenticated else set()
+    scores, dismissed = user_taste(user) if user.is_authenticated else ({}, set())
     model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
     if model is not None:
         personal = personal_top_n(model, scores, dismissed, n, filters)
@@ -134,18 +132,38 @@ def personal_top_n(model, scores: dict[int, float], dismissed: set[int], n: int,
     # Unfiltered, rank a few spare candidates: some may be dismissed or deactivated since training.
     spare = 0 if has_filters else 20 + len(dismissed)
     ranked = [(t, s) for t, s in model.top_n(scores, n + spare, allowed_title_ids=allowed) if t not in dismissed]
-    active = active_title_ids_among([title_id for title_id, _ in ranked])
-    if len(active) < min(n, len(ranked)):
+    picked, closest, titles = _active_picks(model, ranked, scores, n)
+    if len(picked) < min(n, len(ranked)):
         ranked = model.top_n(scores, n, allowed_title_ids=set(title_ids_matching(filters)) - dismissed)
-        active = active_title_ids_among([title_id for title_id, _ in ranked])
-    ranked = [(title_id, score) for title_id, score in ranked if title_id in active][:n]
-    titles = titles_by_id([title_id for title_id, _ in ranked])
-    reasons = explanations(model, [title_id for title_id, _ in ranked], scores)
-    return [
-        Recommendation(title=titles[title_id], predicted_rating=round(score, 2), personalized=True, because=reasons.get(title_id))
-        for title_id, score in ranked
-        if title_id in titles
-    ]
+        picked, closest, titles = _active_picks(model, ranked, scores, n)
+    recommendations = []
+    for title_id, score in picked:
+        rated_id = closest[title_id][0] if title_id in closest else None
+        because = Because(titles[rated_id], scores[rated_id]) if rated_id in titles else None
+        recommendations.append(Recommendation(title=titles[title_id], predicted_rating=round(score, 2), personalized=True, because=because))
+    return recommendations
+
+
+# What pages and the API show of a recommended title (other fields load on access, one query each).
+SUMMARY_FIELDS = ("id", "kind", "name", "year", "is_active")
+
+
+def _active_picks(model, ranked: list[tuple[int, float]], scores: dict[int, float], n: int):
+    """The first ``n`` of ``ranked`` that are still active, the liked title each most resembles (as
+    ``explanations``) and those titles with their genres. Titles are read for the next ``n`` candidates
+    and their explanations at once (two queries: titles, genres), and again only if some were deactivated."""
+    liked = [title_id for title_id, score in scores.items() if score >= LIKED_SCORE]
+    closest = model.closest_rated([title_id for title_id, _ in ranked], liked)
+    titles: dict[int, Title] = {}
+    picked: list[tuple[int, float]] = []
+    start = 0
+    while len(picked) < n and start < len(ranked):
+        chunk = ranked[start:start + n - len(picked)]
+        start += len(chunk)
+        wanted = {title_id for title_id, _ in chunk} | {closest[title_id][0] for title_id, _ in chunk if title_id in closest}
+        titles.update(Title.objects.filter(pk__in=wanted - titles.keys()).only(*SUMMARY_FIELDS).prefetch_related("genres").in_bulk())
+        picked += [(title_id, score) for title_id, score in chunk if title_id in titles and titles[title_id].is_active]
+    return picked, closest, titles
 
 
 def explanations(model, title_ids: list[int], scores: dict[int, float]) -> dict[int, Because]:

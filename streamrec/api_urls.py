@@ -9,6 +9,7 @@ from recommender.api import MyRecommendationsView
 
 from .api import LoginTokenView, LogoutView, MeView, NotFoundView, RegisterView
 from .health import HealthView
+from .ping import PingView
 
 router = SimpleRouter()
 router.register("titles", TitleViewSet, basename="title")
@@ -30,6 +31,7 @@ urlpatterns = [
     path("facts/releases-per-month/", ReleasesPerMonthView.as_view(), name="api-releases-per-month"),
     path("facts/releases-per-weekday/", ReleasesPerWeekdayView.as_view(), name="api-releases-per-weekday"),
     path("health/", HealthView.as_view(), name="api-health"),
+    path("ping/", PingView.as_view(), name="api-ping"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
