@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from .models import ModelVersion
-from .selectors import serving_version
+from .selectors import serving_version, versions_with_artifact_errors
 from .services import activate_version
 
 
@@ -29,6 +29,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         self._serving = serving_version()
+        if request.method == "GET":
+            for version in versions_with_artifact_errors():
+                role = "serving " if self._serving is not None and self._serving.pk == version.pk else ""
+                self.message_user(request, f"The {role}model v{version.pk} cannot be loaded: {version.error}", messages.ERROR)
         return super().changelist_view(request, extra_context)
 
     @admin.display(boolean=True, description="serving")

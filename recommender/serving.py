@@ -6,11 +6,12 @@ immutable and versioned, so every process that loads version N serves the same m
 """
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ranking, storage
+from . import ranking, services, storage
 from .models import ModelVersion
 from .selectors import fallback_versions, serving_version
 
@@ -167,6 +168,12 @@ class LoadedModel:
 
 _lock = threading.Lock()
 _loaded: LoadedModel | None = None
+# A serving version whose artifact failed its check is not read again on every request: this
+# process keeps what it chose instead (an older intact version, or None for popular titles) and
+# checks the artifact again after ARTIFACT_RETRY_SECONDS (it may have been restored).
+ARTIFACT_RETRY_SECONDS = 60.0
+# serving version pk -> (monotonic time of the next check, pk of the version loaded instead or None)
+_broken: dict[int, tuple[float, int | None]] = {}
 
 
 def load_version(version: ModelVersion) -> LoadedModel:
@@ -174,11 +181,29 @@ def load_version(version: ModelVersion) -> LoadedModel:
     return LoadedModel.from_factors(version.pk, factors)
 
 
+def forget() -> None:
+    """Drop what this process loaded (tests; a process that must re-read everything)."""
+    global _loaded
+    with _lock:
+        _loaded = None
+        _broken.clear()
+
+
+def _chosen_instead(version_pk: int, loaded: LoadedModel | None) -> bool:
+    """Whether ``loaded`` is what this process chose for the broken serving version ``version_pk``
+    and it is not yet time to check that version's artifact again."""
+    broken = _broken.get(version_pk)
+    if broken is None or time.monotonic() >= broken[0]:
+        return False
+    return (loaded.version_id if loaded is not None else None) == broken[1]
+
+
 def current_model() -> LoadedModel | None:
     """The serving version's model, loaded once per process; None when no version can serve.
 
-    When the serving artifact is missing or corrupted, the newest older ready version whose
-    artifact is intact serves instead, and the error is logged.
+    When the serving artifact is missing or corrupted (checksum), the newest older ready version
+    whose artifact is intact serves instead (with none, popular titles are shown); the error is
+    logged and recorded on the version, where staff see it (staff models page, admin).
     """
     global _loaded
     version = serving_version()
@@ -187,13 +212,31 @@ def current_model() -> LoadedModel | None:
     loaded = _loaded
     if loaded is not None and loaded.version_id == version.pk:
         return loaded
+    if _chosen_instead(version.pk, loaded):
+        return loaded
     with _lock:
         if _loaded is not None and _loaded.version_id == version.pk:
             return _loaded
+        if _chosen_instead(version.pk, _loaded):
+            return _loaded
+        chosen = None
         for candidate in [version, *fallback_versions(version)]:
+            if _loaded is not None and _loaded.version_id == candidate.pk:
+                chosen = _loaded  # already in memory (checked when it was loaded)
+                break
             try:
-                _loaded = load_version(candidate)
-                return _loaded
-            except storage.ArtifactError:
+                chosen = load_version(candidate)
+            except storage.ArtifactError as error:
                 logger.exception("cannot load model v%s", candidate.pk)
-        return None
+                services.record_artifact_error(candidate, str(error))
+                continue
+            if candidate.error:
+                services.clear_artifact_error(candidate)  # the artifact was restored
+            break
+        _loaded = chosen
+        if chosen is None or chosen.version_id != version.pk:
+            _broken[version.pk] = (time.monotonic() + ARTIFACT_RETRY_SECONDS, chosen.version_id if chosen else None)
+            logger.error("model v%s cannot serve; %s", version.pk, f"v{chosen.version_id} serves instead" if chosen else "popular titles are shown")
+        else:
+            _broken.pop(version.pk, None)
+        return chosen

@@ -8,7 +8,7 @@ from catalog.selectors import TitleFilters, all_genres
 
 from . import pages
 from .models import ModelVersion
-from .selectors import MIN_RATINGS_FOR_PERSONAL, serving_version
+from .selectors import MIN_RATINGS_FOR_PERSONAL, serving_version, versions_with_artifact_errors
 
 MAX_RECOMMENDATIONS = 100
 # Onboarding asks for this many ratings; MIN_RATINGS_FOR_PERSONAL already makes picks personal.
@@ -102,5 +102,5 @@ def model_versions(request):
     return render(
         request,
         "staff/model_versions.html",
-        {"versions": list(reversed(versions)), "serving": serving_version(), "chart": chart},
+        {"versions": list(reversed(versions)), "serving": serving_version(), "chart": chart, "broken": versions_with_artifact_errors()},
     )
