@@ -251,6 +251,9 @@ class ImportRun(models.Model):
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set by every committed batch: a run still "running" with no beat for long was interrupted
+    # (its worker was killed) and is marked failed (catalog.pipeline.fail_interrupted_runs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)

@@ -1,7 +1,7 @@
 """Celery tasks of the content pipeline; the work is done by catalog.pipeline."""
 from celery import shared_task
 
-from .pipeline import run_import
+from .pipeline import fail_interrupted_runs, run_import
 from .pipeline.inbox import scan_inbox as scan
 
 
@@ -19,5 +19,7 @@ def import_files(format: str, paths: list[str], platform: str | None = None) -> 
 
 @shared_task(name="catalog.tasks.scan_inbox")
 def scan_inbox() -> dict:
-    """Beat task: import new or changed files from settings.CATALOG_INBOX_DIR, maybe request a retrain."""
+    """Beat task: mark imports interrupted by a dead worker as failed, import new or changed files
+    from settings.CATALOG_INBOX_DIR (files of failed runs again), maybe request a retrain."""
+    fail_interrupted_runs()
     return scan().as_dict()

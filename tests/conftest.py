@@ -18,10 +18,10 @@ PASSWORD = "a-Str0ng-password!"
 def model_dir(settings, tmp_path):
     """Every test writes model artifacts to its own folder and starts with nothing loaded or cached."""
     settings.MODEL_DIR = tmp_path / "models"
-    serving._loaded = None
+    serving.forget()
     cache.clear()
     yield settings.MODEL_DIR
-    serving._loaded = None
+    serving.forget()
 
 
 def make_user(username: str) -> User:
@@ -86,3 +86,33 @@ def build_taste_catalog(n_raters: int = 40, seed: int = 7) -> dict[str, list[Tit
                     ratings.append(Rating(user=rater, title=title, score=score))
     Rating.objects.bulk_create(ratings)
     return groups
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own (free port, no persistence): stop() and start() it at will."""
+    from .processes import RedisServer
+
+    server = RedisServer(tmp_path / "redis-server.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def start_worker(model_dir, tmp_path):
+    """``start_worker(broker_url)`` starts a real Celery worker process (see tests/processes.py) on the
+    test database; every worker started is stopped at the end. Needs a transactional db."""
+    from .processes import WorkerProcess
+
+    started = []
+
+    def start(broker_url: str, queue: str | None = None, **extra_env) -> WorkerProcess:
+        worker = WorkerProcess(broker_url, model_dir, tmp_path / f"worker-{len(started)}.log", extra_env, queue)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -1,15 +1,9 @@
 """The retrain task through a real Celery worker process, over Redis, on the test database."""
 import os
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection
 
 from ratings.models import Rating
 from recommender.models import ModelVersion
@@ -17,18 +11,11 @@ from recommender.selectors import recommend_for_user
 from streamrec.celery import app as celery_app
 
 from .conftest import build_taste_catalog, make_user
+from .processes import wait_for
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-REPO = Path(__file__).resolve().parent.parent
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("the worker test shares the test database with another process: run it on PostgreSQL")
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -41,42 +28,9 @@ def broker():
 
 
 @pytest.fixture
-def worker(broker, model_dir, tmp_path):
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_QUEUE": queue,
-        "STREAMREC_MODEL_DIR": str(model_dir),
-        "DJANGO_SETTINGS_MODULE": "streamrec.settings",
-    }
-    log = open(tmp_path / "worker.log", "w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "streamrec", "worker", "--pool=solo", "--loglevel=info",
-         "-Q", queue, "--without-mingle", "--without-gossip", "--without-heartbeat"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        yield queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.seek(0)
-        print(log.read()[-4000:])
-        log.close()
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+def worker(broker, start_worker):
+    """A real worker process (tests/processes.py) on the test database; yields its queue."""
+    return start_worker(broker).queue
 
 
 def test_retrain_in_a_worker_changes_recommendations(worker, settings):

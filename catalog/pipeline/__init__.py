@@ -8,8 +8,11 @@ transaction (data, counters and rejected rows together).
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import ImportRun
@@ -84,6 +87,37 @@ def inspect_files(format: str, paths: Sequence[str | Path], platform: str | None
     return jobs, refused
 
 
+# A running import commits a batch every few seconds; one silent for this long has lost its process.
+STALE_RUN_MINUTES = 15
+
+
+def fail_interrupted_runs(stale_after: timedelta | None = None) -> int:
+    """Mark failed the runs left "running" by a process that died (a worker killed mid-import):
+    no batch committed for ``stale_after`` (settings.CATALOG_STALE_RUN_MINUTES, default 15 min).
+    Their committed batches stay; importing the file again finishes it (imports are idempotent).
+    Returns how many runs were marked."""
+    if stale_after is None:
+        stale_after = timedelta(minutes=getattr(settings, "CATALOG_STALE_RUN_MINUTES", STALE_RUN_MINUTES))
+    cutoff = timezone.now() - stale_after
+    stale = list(
+        ImportRun.objects.filter(status=ImportRun.Status.RUNNING)
+        .annotate(last_beat=Coalesce("heartbeat_at", "started_at"))
+        .filter(last_beat__lte=cutoff)
+        .values_list("pk", "last_beat")
+    )
+    marked = 0
+    for pk, last_beat in stale:
+        message = (
+            f"interrupted: no batch committed since {last_beat:%Y-%m-%d %H:%M:%S %Z} (its process died); "
+            "the batches committed before are kept; import the file again to finish it"
+        )
+        marked += ImportRun.objects.filter(pk=pk, status=ImportRun.Status.RUNNING).update(
+            status=ImportRun.Status.FAILED, message=message, finished_at=timezone.now()
+        )
+        logger.warning("import run %s: %s", pk, message)
+    return marked
+
+
 def total_lines(jobs) -> int:
     return sum(job.info.lines for job in jobs)
 
@@ -119,6 +153,7 @@ def run_import(
             )
         return result
 
+    fail_interrupted_runs()
     index = TitleIndex()
     for job in sorted(jobs, key=lambda job: job.order):
         run = ImportRun.objects.create(
@@ -153,4 +188,4 @@ def make_new_titles_recommendable() -> None:
     enqueue(place_new_titles)
 
 
-__all__ = ["FORMATS", "FileRefused", "ImportResult", "inspect_files", "run_import"]
+__all__ = ["FORMATS", "FileRefused", "ImportResult", "fail_interrupted_runs", "inspect_files", "run_import"]

@@ -149,7 +149,9 @@ class RunRecorder:
             self.stored_rejects += take
             self.totals.add(counts)
             self.ambiguous_notes.extend(batch.ambiguous[: max(0, self.MAX_AMBIGUOUS_NOTES - len(self.ambiguous_notes))])
-        ImportRun.objects.filter(pk=self.run.pk).update(**{name: F(name) + getattr(counts, name) for name in Counts.FIELDS})
+        ImportRun.objects.filter(pk=self.run.pk).update(
+            heartbeat_at=timezone.now(), **{name: F(name) + getattr(counts, name) for name in Counts.FIELDS}
+        )
         if take:
             RejectedRow.objects.bulk_create(
                 [RejectedRow(run_id=self.run.pk, line_number=line, reason=reason, raw=raw) for line, reason, raw in batch.rejects[:take]],
