@@ -291,6 +291,10 @@ def sync_ratings(*, user, changes: list[SyncChange]) -> SyncResult:
     if errors:
         raise ValidationError(errors)
 
+    # One sync per user at a time: two batches arriving together (a retrying phone, two devices)
+    # would both find no row and both insert. The next one waits here, then sees what this one wrote
+    # (FOR NO KEY UPDATE: rating writes referencing the user are not blocked).
+    list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True))
     now = timezone.now()
     latest: dict[int, SyncChange] = {}
     for change in changes:
