@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 
+from streamrec.admin_mixins import RecordAdminMixin
+
 from .admin_curation import TitleCurationMixin, ImportUploadMixin
 
 from .models import (
@@ -128,7 +130,7 @@ class RejectedRowInline(admin.TabularInline):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(ImportUploadMixin, admin.ModelAdmin):
+class ImportRunAdmin(ImportUploadMixin, RecordAdminMixin, admin.ModelAdmin):
     """Runs are records of what happened: read-only, except that a file can be imported again."""
 
     list_display = ("started_at", "format", "role", "source", "file_name", "status", "rows", "created", "updated",
@@ -138,15 +140,6 @@ class ImportRunAdmin(ImportUploadMixin, admin.ModelAdmin):
     date_hierarchy = "started_at"
     inlines = (RejectedRowInline,)
     actions = ("import_again",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="file")
     def file_name(self, obj):
@@ -165,17 +158,9 @@ class ImportRunAdmin(ImportUploadMixin, admin.ModelAdmin):
 
 
 @admin.register(RejectedRow)
-class RejectedRowAdmin(admin.ModelAdmin):
+class RejectedRowAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ("run", "line_number", "reason")
     list_filter = ("run__format",)
     search_fields = ("reason", "raw")
     list_select_related = ("run",)
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -4,23 +4,16 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from streamrec.admin_mixins import RecordAdminMixin
+
 from .models import Dismissal, Rating, WatchlistEntry
 
 
-class ReadMostlyAdmin(admin.ModelAdmin):
+class ReadMostlyAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_select_related = ("user", "title")
     search_fields = ("user__username", "title__name", "=title__id")
     list_per_page = 50
     show_full_result_count = False  # counting 100k+ rows on every page is slow
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser

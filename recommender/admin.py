@@ -2,13 +2,15 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from streamrec.admin_mixins import RecordAdminMixin
+
 from .models import ModelVersion
 from .selectors import serving_version, versions_with_artifact_errors
 from .services import activate_version
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__", "algorithm", "status", "is_serving", "rmse", "mae", "ndcg_at_10", "n_ratings", "n_users", "n_titles",
         "duration_seconds", "created_at", "activated_at",
@@ -17,15 +19,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     actions = ("retrain_now", "make_serving")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         self._serving = serving_version()

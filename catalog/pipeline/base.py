@@ -1,5 +1,6 @@
 """What every adapter shares: file inspection before anything is written, row errors, run recording."""
 import codecs
+import csv
 import hashlib
 import io
 import queue
@@ -125,6 +126,45 @@ class Batch:
         self.counts.rows += 1
         self.counts.rejected += 1
         self.rejects.append((line, reason, raw[:RAW_LIMIT]))
+
+
+def load_csv_records(info: "FileInfo", transform: Callable[[list[str], int], object],
+                     flush: Callable[[list, Batch], None], size: int, progress: Progress | None) -> None:
+    """Read the CSV records of ``info`` after its header and hand them to ``flush`` ``size`` rows at
+    a time (each call is one batch, committed on its own).
+
+    ``transform(row, line)`` turns a record into what ``flush`` writes; a ``RowError`` rejects that
+    record with its line number, and so does a record the CSV reader cannot parse. Blank lines are
+    not records. ``progress`` receives the number of lines each batch covered.
+    """
+    with open_text(info) as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        batch, records, done = Batch(), [], reader.line_num
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                batch.reject(start, f"unreadable CSV record: {error}")
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            try:
+                records.append(transform(row, start))
+            except RowError as error:
+                batch.reject(start, str(error), ",".join(row))
+            if len(records) + batch.counts.rejected >= size:
+                flush(records, batch)
+                if progress:
+                    progress(reader.line_num - done)
+                batch, records, done = Batch(), [], reader.line_num
+        if records or batch.counts.rows:
+            flush(records, batch)
+        if progress:
+            progress(reader.line_num - done)
 
 
 class RunRecorder:

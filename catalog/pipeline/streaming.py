@@ -7,7 +7,8 @@ from pathlib import Path
 from catalog import services
 from catalog.models import Title
 
-from .base import Batch, FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file, open_text, row_checksum
+from .base import (FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file,
+                   load_csv_records, open_text, row_checksum)
 from .normalize import parse_long_date, parse_minutes, parse_seasons, split_list
 from .resolve import TitleIndex
 from .titles import FileContext, TitleRecord, load_title_batch
@@ -59,36 +60,9 @@ class StreamingFile:
     def load(self, recorder: RunRecorder, index: TitleIndex, progress: Progress | None, batch_size: int | None) -> None:
         platform = services.ensure_platform(self.platform, PLATFORM_NAMES.get(self.platform))
         ctx = FileContext(recorder=recorder, index=index, source=f"streaming:{self.platform}")
-        size = batch_size or DEFAULT_BATCH
-        with open_text(self.info) as handle:
-            reader = csv.reader(handle)
-            next(reader)
-            batch, records, done = Batch(), [], reader.line_num
-            while True:
-                start = reader.line_num + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as error:
-                    batch.reject(start, f"unreadable CSV record: {error}")
-                    continue
-                if not any(cell.strip() for cell in row):
-                    continue  # blank line: not a record
-                try:
-                    records.append(transform(row, start, platform.pk))
-                except RowError as error:
-                    batch.reject(start, str(error), ",".join(row))
-                if len(records) + batch.counts.rejected >= size:
-                    load_title_batch(ctx, records, batch)
-                    if progress:
-                        progress(reader.line_num - done)
-                    batch, records, done = Batch(), [], reader.line_num
-            if records or batch.counts.rows:
-                load_title_batch(ctx, records, batch)
-            if progress:
-                progress(reader.line_num - done)
-
+        load_csv_records(self.info, lambda row, line: transform(row, line, platform.pk),
+                         lambda records, batch: load_title_batch(ctx, records, batch),
+                         batch_size or DEFAULT_BATCH, progress)
 
 def inspect(path: Path, platform: str | None = None) -> StreamingFile:
     info = inspect_file(Path(path), ("utf-8",))

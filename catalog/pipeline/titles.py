@@ -54,11 +54,11 @@ def _free(index: TitleIndex, title_id: int | None, external: dict) -> dict:
     return {k: v for k, v in external.items() if v not in (None, "") and index.title_for(k, v) in (None, title_id)}
 
 
-def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch) -> None:
-    """Write ``records`` and record ``batch`` in one transaction."""
-    index = ctx.index
+def first_occurrences(ctx: FileContext, records: list, batch: Batch) -> list:
+    """The records whose external id this file has not had yet. A repeat with the same content
+    counts as unchanged; a repeat with other content is rejected (which one is right is unknown)."""
     counts = batch.counts
-    fresh: list[TitleRecord] = []
+    fresh = []
     for record in records:
         first = ctx.seen.get(record.external_id)
         if first is not None:
@@ -70,6 +70,14 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
             continue
         ctx.seen[record.external_id] = (record.line, record.checksum)
         fresh.append(record)
+    return fresh
+
+
+def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch) -> None:
+    """Write ``records`` and record ``batch`` in one transaction."""
+    index = ctx.index
+    counts = batch.counts
+    fresh: list[TitleRecord] = first_occurrences(ctx, records, batch)
 
     known = services.source_records(ctx.source, (r.external_id for r in fresh))
     provisional: dict[int, int] = {}  # id(record) -> provisional (negative) title id
@@ -227,18 +235,7 @@ def load_enrichment_batch(ctx: FileContext, records: list[EnrichmentRecord], bat
     skipped, the others go to ``write(records)`` (which may reject some by raising nothing and
     returning {id(record): reason}); all in one transaction with the run's counters."""
     counts = batch.counts
-    fresh = []
-    for record in records:
-        first = ctx.seen.get(record.external_id)
-        if first is not None:
-            if first[1] == record.checksum:
-                counts.rows += 1
-                counts.unchanged += 1
-            else:
-                batch.reject(record.line, f"duplicate id {record.external_id!r} (first on line {first[0]}) with different content")
-            continue
-        ctx.seen[record.external_id] = (record.line, record.checksum)
-        fresh.append(record)
+    fresh = first_occurrences(ctx, records, batch)
     known = services.source_records(ctx.source, (r.external_id for r in fresh))
     changed = []
     for record in fresh:

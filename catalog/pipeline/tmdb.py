@@ -14,7 +14,8 @@ from pathlib import Path
 from catalog import services
 from catalog.models import Keyword, Title, TitleKeyword
 
-from .base import Batch, FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file, open_text, row_checksum
+from .base import (FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file,
+                   load_csv_records, open_text, row_checksum)
 from .normalize import parse_iso_date
 from .resolve import TitleIndex
 from .streaming import check_header
@@ -198,40 +199,15 @@ class TmdbFile:
     def load(self, recorder: RunRecorder, index: TitleIndex, progress: Progress | None, batch_size: int | None) -> None:
         source = "tmdb" if self.role == "metadata" else f"tmdb-{self.role}"
         ctx = FileContext(recorder=recorder, index=index, source=source)
-        size = batch_size or DEFAULT_BATCH
-        with open_text(self.info) as handle:
-            reader = csv.reader(handle)
-            next(reader)
-            batch, records, done = Batch(), [], reader.line_num
-            while True:
-                start = reader.line_num + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as error:
-                    batch.reject(start, f"unreadable CSV record: {error}")
-                    continue
-                if not any(cell.strip() for cell in row):
-                    continue
-                try:
-                    if self.role == "metadata":
-                        records.append(transform_metadata(row, start))
-                    elif self.role == "credits":
-                        records.append(transform_credits(row, start, index))
-                    else:
-                        records.append(transform_keywords(row, start, index))
-                except RowError as error:
-                    batch.reject(start, str(error), ",".join(row))
-                if len(records) + batch.counts.rejected >= size:
-                    self._flush(ctx, records, batch)
-                    if progress:
-                        progress(reader.line_num - done)
-                    batch, records, done = Batch(), [], reader.line_num
-            if records or batch.counts.rows:
-                self._flush(ctx, records, batch)
-            if progress:
-                progress(reader.line_num - done)
+        load_csv_records(self.info, lambda row, line: self._transform(row, line, index),
+                         lambda records, batch: self._flush(ctx, records, batch), batch_size or DEFAULT_BATCH, progress)
+
+    def _transform(self, row: list[str], line: int, index: TitleIndex):
+        if self.role == "metadata":
+            return transform_metadata(row, line)
+        if self.role == "credits":
+            return transform_credits(row, line, index)
+        return transform_keywords(row, line, index)
 
     def _flush(self, ctx, records, batch) -> None:
         if self.role == "metadata":
