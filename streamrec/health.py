@@ -13,9 +13,11 @@ class CheckSerializer(serializers.Serializer):
 
 
 class ModelCheckSerializer(serializers.Serializer):
-    ok = serializers.BooleanField(help_text="false only means no model serves yet: popular titles are shown")
+    ok = serializers.BooleanField(help_text="false means no model serves: popular titles are shown")
     detail = serializers.CharField()
-    version = serializers.IntegerField(allow_null=True)
+    version = serializers.IntegerField(allow_null=True, help_text="the version recorded as serving")
+    loaded_version = serializers.IntegerField(
+        allow_null=True, help_text="the version this process serves (another one when the serving artifact is unreadable)")
     algorithm = serializers.CharField(allow_null=True)
     rmse = serializers.FloatField(allow_null=True)
     activated_at = serializers.DateTimeField(allow_null=True)
@@ -51,18 +53,33 @@ def check_broker() -> dict:
     return {"ok": True, "detail": "reachable"}
 
 
+def no_model(detail: str) -> dict:
+    return {"ok": False, "detail": detail, "version": None, "loaded_version": None, "algorithm": None,
+            "rmse": None, "activated_at": None}
+
+
 def check_model() -> dict:
+    """The version recorded as serving, and the one this process actually serves: they differ when
+    the serving artifact failed its checksum and an older version (or the popular list) stands in."""
     from recommender.selectors import serving_version
+    from recommender.serving import current_model
 
     try:
         version = serving_version()
+        loaded = current_model()
     except Exception as error:
-        return {"ok": False, "detail": f"{type(error).__name__}: {error}"[:300], "version": None, "algorithm": None, "rmse": None, "activated_at": None}
+        return no_model(f"{type(error).__name__}: {error}"[:300])
     if version is None:
-        return {"ok": False, "detail": "no model version serves yet", "version": None, "algorithm": None, "rmse": None, "activated_at": None}
+        return no_model("no model version serves yet")
+    loaded_version = loaded.version_id if loaded is not None else None
+    if loaded_version == version.pk:
+        detail = "serving"
+    else:
+        stand_in = f"v{loaded_version} serves instead" if loaded_version else "popular titles are shown"
+        detail = f"v{version.pk}'s artifact cannot be read: {stand_in}"
     return {
-        "ok": True, "detail": "serving", "version": version.pk, "algorithm": version.algorithm,
-        "rmse": version.rmse, "activated_at": version.activated_at,
+        "ok": loaded is not None, "detail": detail, "version": version.pk, "loaded_version": loaded_version,
+        "algorithm": version.algorithm, "rmse": version.rmse, "activated_at": version.activated_at,
     }
 
 
@@ -81,7 +98,7 @@ class HealthView(APIView):
     def get(self, request):
         database = check_database()
         broker = check_broker()
-        model = check_model() if database["ok"] else {"ok": False, "detail": "database unavailable", "version": None, "algorithm": None, "rmse": None, "activated_at": None}
+        model = check_model() if database["ok"] else no_model("database unavailable")
         healthy = database["ok"] and broker["ok"]
         body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker, "model": model}
         return Response(HealthSerializer(body).data, status=200 if healthy else 503)

@@ -72,6 +72,9 @@ def test_corrupted_serving_artifact_the_previous_version_serves_and_staff_see_it
     assert f"Model v{latest.pk} (the serving version) cannot be loaded." in page and "is corrupted" in page
     admin = staff.get("/admin/recommender/modelversion/").content.decode()
     assert f"The serving model v{latest.pk} cannot be loaded" in admin
+    health = staff.get("/api/v1/health/").json()["model"]
+    assert (health["version"], health["loaded_version"], health["ok"]) == (latest.pk, previous.pk, True)
+    assert health["detail"] == f"v{latest.pk}'s artifact cannot be read: v{previous.pk} serves instead"
 
     # The broken file is not read again on every request...
     loads = []
@@ -99,6 +102,9 @@ def test_missing_artifact_and_no_intact_version_popular_titles_serve(taste_catal
     only.refresh_from_db()
     assert "cannot read model artifact" in only.error
     assert f"Model v{only.pk} (the serving version) cannot be loaded." in staff.get("/staff/models/").content.decode()
+    health = staff.get("/api/v1/health/").json()["model"]
+    assert (health["version"], health["loaded_version"], health["ok"]) == (only.pk, None, False)
+    assert health["detail"] == f"v{only.pk}'s artifact cannot be read: popular titles are shown"
     # Every page that uses the model still answers.
     page_client, api = fan
     title = taste_catalog["action"][5]
