@@ -6,7 +6,7 @@ Ours: ``recommender.serving.LoadedModel`` (vectorised scoring, argpartition, rat
 user vector folded in from the current ratings). Reference in the same run: scikit-surprise's own
 way to rank, ``algo.predict(uid, iid)`` for every title, on the same factors.
 
-    .venv/bin/python bench/bench_serving.py [--titles 30000] [--factors 100] [--ranking-factors 64] [--repeats 200]
+    .venv/bin/python bench/bench_serving.py [--titles 30000] [--factors 64] [--ranking-factors 64] [--repeats 200]
 """
 import os
 
@@ -87,7 +87,7 @@ def summary(samples: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--titles", type=int, default=30_000)
-    parser.add_argument("--factors", type=int, default=100)
+    parser.add_argument("--factors", type=int, default=64, help="rating factors (production: 64)")
     parser.add_argument("--ranking-factors", type=int, default=64, help="0 ranks by predicted rating")
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()

@@ -247,9 +247,9 @@ class BiasedMF(AlgoBase):
 
     def score_users(self, inner_uids: np.ndarray) -> np.ndarray:
         """Ranking scores of ``inner_uids`` (rows) for every item of the trainset (columns), as the
-        site ranks: the implicit score plus ``ranking_weight`` x the predicted rating clipped to the
-        rating scale; the predicted rating alone without ranking factors."""
-        predicted = np.clip(self.predict_users(inner_uids), *self.trainset.rating_scale)
+        site ranks: the implicit score plus ``ranking_weight`` x the predicted rating (unclipped, so
+        the site scores both in one product); the predicted rating alone without ranking factors."""
+        predicted = self.predict_users(inner_uids)
         if self.ranking_factors == 0:
             return predicted
         return self.ranking_pu[inner_uids] @ self.ranking_qi.T + self.ranking_bi + self.ranking_weight * predicted

@@ -34,6 +34,23 @@ def test_ranking_fold_in_reproduces_training_scores(fitted):
         assert set(np.argsort(-served)[:10]) == set(np.argsort(-trained)[:10])
 
 
+def test_served_order_is_the_ranking_score_of_the_folded_in_user(fitted):
+    trainset, algo = fitted
+    model = LoadedModel.from_factors(1, FactorModel.from_algorithm(algo, reg=algo.reg_pu))
+    f = model.factors
+    for u in (3, 11):
+        scores = user_scores(trainset, u)
+        user_bias, user_vector = model.fold_in(scores)
+        predicted = f.global_mean + user_bias + f.bi + f.qi @ user_vector
+        expected = f.ranking_qi @ model.ranking_vector(scores) + f.ranking_bi + f.ranking_weight * predicted
+        expected[[model.row_of_title[t] for t in scores]] = -np.inf
+        top = model.top_n(scores, 10)
+        assert [title_id for title_id, _ in top] == [int(f.title_ids[r]) for r in np.argsort(-expected)[:10]]
+        # The stars are the predicted rating of each chosen title.
+        assert [stars for _, stars in top] == pytest.approx(
+            [float(np.clip(predicted[model.row_of_title[t]], 0.5, 5.0)) for t, _ in top], abs=1e-4)
+
+
 def tiny_model(with_ranking: bool) -> FactorModel:
     """Five titles; title 1 is rated. Ratings prefer titles 2 > 3 > 4 > 5, the ranking model 4 > 5 > 3 > 2."""
     ranking = {}
