@@ -19,6 +19,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from readme_block import write_block
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SUMMARY = re.compile(r"rows=(\d+) created=(\d+) updated=(\d+) unchanged=(\d+) rejected=(\d+)")
@@ -145,20 +147,12 @@ def main() -> None:
     print()
     print(text)
     if args.write_readme:
-        readme = ROOT / "bench" / "README.md"
-        current = readme.read_text() if readme.exists() else "# Benchmarks\n"
         section = (
             f"{MARK_BEGIN}\n## Content pipeline imports (`bench/bench_import.py`)\n\n"
             "Command: `.venv/bin/python bench/bench_import.py --write-readme`\n\n"
             f"{text}\n{MARK_END}"
         )
-        if MARK_BEGIN in current:
-            before, rest = current.split(MARK_BEGIN, 1)
-            current = before + section + rest.split(MARK_END, 1)[1]
-        else:
-            current = current.rstrip() + "\n\n" + section + "\n"
-        readme.write_text(current)
-        print(f"\nrecorded in {readme}")
+        write_block(MARK_BEGIN, MARK_END, section)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from readme_block import write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -458,8 +459,6 @@ def main() -> int:
 
 
 def write_readme(args, rows, bar_line, error_line, quiet_line, seconds, load_before, load_start, load_end, counters, wait_min, wait_max, health) -> None:
-    readme = ROOT / "bench" / "README.md"
-    current = readme.read_text()
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = ".venv/bin/python bench/bench_load.py --write-readme"
     block = (
@@ -482,13 +481,7 @@ def write_readme(args, rows, bar_line, error_line, quiet_line, seconds, load_bef
         "```\n"
         f"{MARK_END}"
     )
-    if MARK_BEGIN in current:
-        head, rest = current.split(MARK_BEGIN, 1)
-        current = head + block + rest.split(MARK_END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    readme.write_text(current)
-    print(f"\nrecorded in {readme}")
+    write_block(MARK_BEGIN, MARK_END, block)
 
 
 if __name__ == "__main__":
