@@ -6,6 +6,7 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from catalog.pipeline.normalize import natural_title
 from catalog.services import MovieLensMovie, upsert_movielens_movies
 
 from .services import ImportedRating, bulk_import_ratings, ensure_imported_raters, rate_title
@@ -14,7 +15,7 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "streamrec-demo"
 # The demo account starts with a few ratings so its first page is already personal.
 DEMO_RATINGS = {"Star Wars: Episode IV - A New Hope": 5.0, "Toy Story": 4.0, "Pulp Fiction": 2.5,
-                "Fargo": 3.5, "Matrix, The": 5.0, "Titanic": 2.0, "Lord of the Rings: The Fellowship of the Ring, The": 4.5}
+                "Fargo": 3.5, "The Matrix": 5.0, "Titanic": 2.0, "The Lord of the Rings: The Fellowship of the Ring": 4.5}
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def movies_from_frame(frame: pd.DataFrame) -> list[MovieLensMovie]:
     for movie_id, title, year, genres in movies.itertuples(index=False):
         name = title if isinstance(title, str) and title.strip() else f"MovieLens movie {movie_id}"
         genre_names = tuple(str(genres).split("|")) if isinstance(genres, str) and genres else ()
-        result.append(MovieLensMovie(int(movie_id), name.strip(), int(year) if pd.notna(year) else None, genre_names))
+        result.append(MovieLensMovie(int(movie_id), natural_title(name), int(year) if pd.notna(year) else None, genre_names))
     return result
 
 

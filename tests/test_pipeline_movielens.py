@@ -19,7 +19,7 @@ def test_ml1m_latin1_movies_and_order_of_files():
     result = load_ml1m()
     assert [run.role for run in result.runs] == ["movies", "users", "ratings"]
     assert result.runs[0].details["encoding"] == "latin-1"
-    assert Title.objects.filter(movielens_id=73, name="Misérables, Les", year=1995).exists()
+    assert Title.objects.filter(movielens_id=73, name="Les Misérables", year=1995).exists()
     assert Title.objects.filter(movielens_id=3000, name="Café au lait").exists()
     toy = Title.objects.get(movielens_id=1)
     assert sorted(toy.genres.values_list("name", flat=True)) == ["Animation", "Children's", "Comedy"]
@@ -61,7 +61,7 @@ def test_ml_latest_csv_with_links_and_half_stars():
     result = imported("movielens", MLLATEST / "ratings.csv", MLLATEST / "links.csv", MLLATEST / "movies.csv")
     assert [run.role for run in result.runs] == ["movies", "links", "ratings"]
     president = Title.objects.get(movielens_id=11)
-    assert (president.name, president.year, president.imdb_id, president.tmdb_id) == ("American President, The", 1995, "tt0112346", 9087)
+    assert (president.name, president.year, president.imdb_id, president.tmdb_id) == ("The American President", 1995, "tt0112346", 9087)
     assert not Title.objects.get(movielens_id=193609).genres.exists()  # "(no genres listed)" is no genre
     ratings = result.runs[2]
     assert (ratings.created, ratings.rejected) == (5, 1)

@@ -5,7 +5,7 @@ import pytest
 
 from catalog.pipeline.base import RowError
 from catalog.pipeline.normalize import (
-    parse_long_date, parse_minutes, parse_seasons, split_list, split_movielens_title, title_key, title_keys,
+    natural_title, parse_long_date, parse_minutes, parse_seasons, split_list, split_movielens_title, title_key, title_keys,
 )
 from catalog.pipeline.tmdb import literal, tmdb_id
 
@@ -28,10 +28,24 @@ def test_movielens_title_year_and_alternative_title():
     assert split_movielens_title("Toy Story (1995)") == ("Toy Story", 1995)
     assert split_movielens_title("Untitled") == ("Untitled", None)
     name, year = split_movielens_title("City of Lost Children, The (Cité des enfants perdus, La) (1995)")
-    assert year == 1995
+    assert (name, year) == ("The City of Lost Children (Cité des enfants perdus, La)", 1995)
     assert "the city of lost children" in title_keys(name)
     assert "la cite des enfants perdus" in title_keys(name)
     assert title_keys("Marvel Rising: Initiation (Shorts)") == ["marvel rising initiation shorts", "marvel rising initiation"]
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("Matrix, The", "The Matrix"),
+    ("Misérables, Les", "Les Misérables"),
+    ("Avventura, L'", "L'Avventura"),
+    ("Lord of the Rings: The Two Towers, The", "The Lord of the Rings: The Two Towers"),
+    ("Usual Suspects, The  (1995 cut)", "The Usual Suspects (1995 cut)"),
+    ("Toy Story", "Toy Story"),
+    ("Crouching Tiger, Hidden Dragon", "Crouching Tiger, Hidden Dragon"),
+])
+def test_natural_title_moves_the_trailing_article_to_the_front(stored, shown):
+    assert natural_title(stored) == shown
+    assert set(title_keys(stored)) & set(title_keys(shown))  # still the same work to the matcher
 
 
 def test_long_dates_with_stray_spaces():

@@ -43,13 +43,27 @@ def title_keys(name: str) -> list[str]:
     return [key for key in keys if key]
 
 
+def natural_title(name: str) -> str:
+    """The title as people write it: 'Matrix, The' -> 'The Matrix', and the same before an
+    alternative title: 'City of Lost Children, The (Cité des enfants perdus, La)' ->
+    'The City of Lost Children (Cité des enfants perdus, La)'."""
+    text = " ".join(name.split())
+    aka = _AKA.match(text)
+    main = aka["main"] if aka else text
+    match = _TRAILING_ARTICLE.match(main)
+    if not match:
+        return text
+    article = match["article"]
+    return f"{article}{'' if article.endswith(chr(39)) else ' '}{match['rest']}{text[len(main):]}"
+
+
 def split_movielens_title(raw: str) -> tuple[str, int | None]:
-    """'Toy Story (1995)' -> ('Toy Story', 1995); a title without a year keeps its text."""
+    """'Matrix, The (1999)' -> ('The Matrix', 1999); a title without a year keeps its text."""
     text = raw.strip()
     match = _YEAR_SUFFIX.match(text)
     if match and match["name"]:
-        return match["name"].strip(), int(match["year"])
-    return text, None
+        return natural_title(match["name"].strip()), int(match["year"])
+    return natural_title(text), None
 
 
 def split_list(value: str, sep: str = ",") -> tuple[str, ...]:
