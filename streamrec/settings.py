@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "streamrec.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Content pipeline (catalog/pipeline, owned by the import work) ---------------------------------------
 # Inbox watched by the beat task catalog.tasks.scan_inbox: <inbox>/<streaming|tmdb|movielens>/<files>.
+# The largest catalog file staff may upload in admin, and the largest request body of any kind
+# (the upload plus its form fields); a larger body is refused from its Content-Length.
+CATALOG_UPLOAD_MAX_BYTES = int(os.environ.get("STREAMREC_UPLOAD_MAX_BYTES", str(200 * 1024 * 1024)))
+REQUEST_BODY_MAX_BYTES = CATALOG_UPLOAD_MAX_BYTES + 1024 * 1024
 CATALOG_INBOX_DIR = Path(os.environ.get("STREAMREC_INBOX_DIR", BASE_DIR / "var" / "inbox"))
 # A retrain is requested once imports not yet followed by one brought this many new titles or ratings.
 CATALOG_RETRAIN_MIN_NEW_TITLES = int(os.environ.get("STREAMREC_RETRAIN_MIN_NEW_TITLES", "50"))

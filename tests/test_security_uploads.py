@@ -134,3 +134,26 @@ def test_ratings_import_refuses_a_file_without_the_columns(member):
     response = import_ratings(member, b"<html><script>alert(1)</script></html>")
     body = response.content.decode()
     assert "needs a header" in body and "<script>alert(1)" not in body and not Rating.objects.exists()
+
+
+def test_a_body_above_the_request_limit_is_refused_from_its_length_alone(staff_client, upload_dir, settings, monkeypatch, pipeline_untouched):
+    settings.REQUEST_BODY_MAX_BYTES = len(NETFLIX) // 2
+    read = []
+    monkeypatch.setattr("django.http.request.HttpRequest._load_post_and_files", lambda request: read.append(request.path))
+    response = upload(staff_client, "netflix_titles.csv", NETFLIX)
+    assert response.status_code == 413
+    assert "at most" in response.content.decode() and "<nav" in response.content.decode()  # the site's error page
+    assert read == [] and nothing_written(upload_dir)  # neither CSRF nor the form read the body
+
+
+def test_the_api_answers_a_too_large_body_in_its_error_format(client, settings):
+    settings.REQUEST_BODY_MAX_BYTES = 100
+    response = client.post("/api/v1/auth/register/", {"username": "x" * 200, "password": "y" * 200}, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large" and response.json()["status"] == 413
+
+
+def test_bodies_within_the_limit_pass(client, settings, db):
+    settings.REQUEST_BODY_MAX_BYTES = 10_000
+    response = client.post("/api/v1/auth/register/", {"username": "newcomer", "password": "a-Str0ng-password!"}, content_type="application/json")
+    assert response.status_code == 201
