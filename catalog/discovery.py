@@ -5,10 +5,11 @@ Views call these; the model's scores come from ``recommender.selectors`` and ``r
 import math
 from collections import Counter
 from dataclasses import dataclass
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
 from .models import Availability, Credit, Genre, Platform, Title
-from .selectors import TitleBrowse, TitleFilters, active_titles, browse_titles, filter_titles
+from .selectors import POPULAR_CACHE_SECONDS, POPULAR_RANKED, TitleBrowse, TitleFilters, active_titles, browse_titles, filter_titles, titles_by_id
 
 # --- Onboarding: titles that teach the model most ---------------------------------------------------------
 
@@ -85,13 +86,13 @@ def onboarding_genres(limit: int = 12) -> list[Genre]:
 # "Popular now" looks at the most recent ratings: at least this many, or this share of all of them.
 RECENT_RATINGS_MIN = 1000
 RECENT_RATINGS_SHARE = 0.05
+# Extra cached candidates, for titles deactivated since the ranking was cached.
+POPULAR_NOW_SPARE = 20
 
 
 def recent_window_start():
     """When the window of recent ratings starts: the site's "now" is its newest ratings, however old the
     data (the embedded MovieLens ratings end in 2016). Cached until the next rating is written."""
-    from django.core.cache import cache
-
     from ratings.models import Rating
 
     newest_id = Rating.objects.aggregate(newest=Max("id"))["newest"]
@@ -109,19 +110,30 @@ def recent_window_start():
 
 
 def popular_now(n: int, exclude_ids=()) -> list[tuple[Title, int]]:
-    """Titles rated most among the newest ratings (see ``recent_window_start``), as (title, recent ratings)."""
+    """Titles rated most among the newest ratings (see ``recent_window_start``), as (title, recent ratings).
+
+    The ranking is the same for everybody and counts every recent rating, so it is cached for a few
+    minutes (like ``popular_titles``); a user's own exclusions and deactivated titles apply at once.
+    """
     since = recent_window_start()
     if since is None:
         return []
-    titles = (
+    # One key, not one per window: the window moves with every new rating, the ranking hardly.
+    ranking = cache.get_or_set("discovery:popular-now", lambda: popular_now_ranking(since), POPULAR_CACHE_SECONDS)
+    exclude = set(exclude_ids)
+    picked = [(pk, recent) for pk, recent in ranking if pk not in exclude][: n + POPULAR_NOW_SPARE]
+    titles = titles_by_id([pk for pk, _ in picked])
+    return [(titles[pk], recent) for pk, recent in picked if pk in titles][:n]
+
+
+def popular_now_ranking(since) -> list[tuple[int, int]]:
+    return list(
         active_titles()
-        .exclude(pk__in=list(exclude_ids))
         .annotate(recent=Count("ratings", filter=Q(ratings__created_at__gte=since)))
         .filter(recent__gt=0)
-        .prefetch_related("genres")
-        .order_by("-recent", "pk")[:n]
+        .order_by("-recent", "pk")
+        .values_list("pk", "recent")[:POPULAR_RANKED]
     )
-    return [(title, title.recent) for title in titles]
 
 
 def platforms_with_recent_additions(limit: int = 2) -> list[Platform]:
