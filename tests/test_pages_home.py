@@ -4,6 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from catalog.models import Title
 from ratings.models import Dismissal, Rating
 
 from .test_pages_fixtures import catalog, rate_action_fan, trained  # noqa: F401
@@ -162,3 +163,14 @@ def test_know_you_suggests_lesser_known_titles(logged_in_client, catalog):
     titles = response.context["titles"]
     most_rated = Title.objects.annotate(n=Count("ratings")).order_by("-n", "pk").first()
     assert titles and most_rated not in titles
+
+
+def test_popular_now_is_cached_but_exclusions_and_deactivation_apply_at_once(taste_catalog):
+    from catalog.discovery import popular_now
+
+    first = [title.pk for title, _ in popular_now(5)]
+    assert len(first) == 5
+    Title.objects.filter(pk=first[0]).update(is_active=False)
+    after = [title.pk for title, _ in popular_now(5, exclude_ids={first[1]})]
+    assert len(after) == 5 and first[0] not in after and first[1] not in after
+    assert after[:3] == first[2:5]  # the cached order, without the two
