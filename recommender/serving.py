@@ -97,13 +97,20 @@ class LoadedModel:
         f = self.factors
         return float(np.clip(f.global_mean + user_bias + f.bi[row] + f.qi[row] @ user_vector, 0.5, 5.0))
 
+    def rated(self, scores: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """The model rows of the rated titles it knows, and their scores."""
+        known = [(self.row_of_title[title_id], score) for title_id, score in scores.items() if title_id in self.row_of_title]
+        rows = np.fromiter((row for row, _ in known), dtype=np.int64, count=len(known))
+        return rows, np.fromiter((score for _, score in known), dtype=np.float64, count=len(known))
+
     def fold_in(self, scores: dict[int, float]) -> tuple[float, np.ndarray] | None:
         """Fit a user bias and vector to ``scores`` against the fixed item factors (ridge regression)."""
-        rows = [self.row_of_title[title_id] for title_id in scores if title_id in self.row_of_title]
-        if not rows:
+        return self._fold_in(*self.rated(scores))
+
+    def _fold_in(self, rows: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray] | None:
+        if not len(rows):
             return None
         f = self.factors
-        targets = np.fromiter((scores[int(f.title_ids[row])] for row in rows), dtype=np.float64, count=len(rows))
         residuals = targets - f.global_mean - f.bi[rows]
         design = np.hstack([np.ones((len(rows), 1)), f.qi[rows]])
         penalty = FOLD_IN_REG_FLOOR + f.reg * len(rows)
@@ -125,24 +132,25 @@ class LoadedModel:
     def ranking_vector(self, scores: dict[int, float]) -> np.ndarray | None:
         """The user's ranking vector folded in from their rated titles against the fixed
         ``ranking_qi`` (closed form, see ``recommender.ranking``); None without a ranking model."""
-        rows = [self.row_of_title[title_id] for title_id in scores if title_id in self.row_of_title]
-        if self.ranking_gram is None or not rows:
-            return None
-        f = self.factors
-        targets = np.fromiter((scores[int(f.title_ids[row])] for row in rows), dtype=np.float64, count=len(rows))
-        return ranking.fold_in(self.ranking_qi32, self.ranking_gram, np.array(rows), targets, f.ranking_alpha)
+        return self._ranking_vector(*self.rated(scores))
 
-    def order_scores(self, scores: dict[int, float], user_vector: np.ndarray) -> np.ndarray:
-        """A score per title whose order is the top-N order: the ranking model's score plus
-        ``ranking_weight`` x the predicted rating, or the predicted rating without a ranking model
-        (both up to the user's constant bias, which does not change the order)."""
-        ranking_vector = self.ranking_vector(scores)
+    def _ranking_vector(self, rows: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+        if self.ranking_gram is None or not len(rows):
+            return None
+        return ranking.fold_in(self.ranking_qi32, self.ranking_gram, rows, targets, self.factors.ranking_alpha)
+
+    def order_scores(self, rows: np.ndarray, targets: np.ndarray, user_vector: np.ndarray) -> np.ndarray:
+        """A score per title whose order is the top-N order, for a user who rated ``rows`` with
+        ``targets``: the ranking model's score plus ``ranking_weight`` x the predicted rating, or
+        the predicted rating without a ranking model (both up to the user's constant bias, which
+        does not change the order)."""
+        ranking_vector = self._ranking_vector(rows, targets)
         if ranking_vector is None:
             ordered = self.qi32 @ user_vector.astype(np.float32)
             ordered += self.item_base32
             return ordered
-        # Two products rather than one over [qi | ranking_qi]: a 164-wide float32 matrix of 30,000
-        # rows is 3x slower to multiply than its two halves (bench/bench_serving.py).
+        # Two products, not one over [qi | ranking_qi]: both read the same bytes, and the halves
+        # need no copy of the factors.
         ordered = self.ranking_qi32 @ ranking_vector.astype(np.float32)
         ordered += self.qi32 @ (self.factors.ranking_weight * user_vector).astype(np.float32)
         ordered += self.ranking_base32
@@ -155,13 +163,13 @@ class LoadedModel:
         stars shown to the user (computed for the chosen titles only). ``allowed_title_ids``
         restricts candidates (filters, active titles) when given.
         """
-        folded = self.fold_in(scores)
+        rows, targets = self.rated(scores)
+        folded = self._fold_in(rows, targets)
         if folded is None or n <= 0:
             return []
         user_bias, user_vector = folded
-        candidates = self.order_scores(scores, user_vector)
-        rated_rows = [self.row_of_title[t] for t in scores if t in self.row_of_title]
-        candidates[rated_rows] = -np.inf
+        candidates = self.order_scores(rows, targets, user_vector)
+        candidates[rows] = -np.inf
         if allowed_title_ids is not None:
             allowed = np.isin(self.factors.title_ids, np.fromiter(allowed_title_ids, dtype=np.int64))
             candidates[~allowed] = -np.inf
