@@ -264,6 +264,25 @@ class SyncResult:
 SYNC_MAX_CHANGES = 500
 
 
+def apply_sync_change(rating: Rating | None, score, when) -> str:
+    """Apply one offline change to the existing ``rating`` (None: there is none) if it is not older
+    than the rating's last change; returns the outcome."""
+    if score is None:
+        if rating is None:
+            return "unchanged"
+        if rating.updated_at > when:
+            return "stale"
+        rating.delete()
+        return "deleted"
+    if rating.score == float(score):
+        return "unchanged"
+    if rating.updated_at > when:
+        return "stale"
+    rating.score, rating.updated_at = float(score), when
+    rating.save(update_fields=["score", "updated_at"])
+    return "updated"
+
+
 @transaction.atomic
 def sync_ratings(*, user, changes: list[SyncChange]) -> SyncResult:
     """Apply a batch of offline rating changes of ``user`` in one transaction; idempotent.
@@ -308,25 +327,17 @@ def sync_ratings(*, user, changes: list[SyncChange]) -> SyncResult:
     for title_id, change in latest.items():
         when = min(change.changed_at or now, now)
         rating = existing.get(title_id)
-        if change.score is None:
-            if rating is None:
-                outcome = "unchanged"
-            elif rating.updated_at > when:
-                outcome = "stale"
-            else:
-                rating.delete()
-                outcome = "deleted"
-        elif rating is None:
-            Rating.objects.create(user=user, title_id=title_id, score=float(change.score), created_at=when, updated_at=when)
-            outcome = "created"
-        elif rating.score == float(change.score):
-            outcome = "unchanged"
-        elif rating.updated_at > when:
-            outcome = "stale"
+        if rating is None and change.score is not None:
+            try:
+                with transaction.atomic():
+                    Rating.objects.create(user=user, title_id=title_id, score=float(change.score), created_at=when, updated_at=when)
+                outcome = "created"
+            except IntegrityError:
+                # A single rating (rate_title does not wait for syncs) created the row meanwhile.
+                rating = Rating.objects.select_for_update().get(user=user, title_id=title_id)
+                outcome = apply_sync_change(rating, change.score, when)
         else:
-            rating.score, rating.updated_at = float(change.score), when
-            rating.save(update_fields=["score", "updated_at"])
-            outcome = "updated"
+            outcome = apply_sync_change(rating, change.score, when)
         setattr(result, outcome, getattr(result, outcome) + 1)
         result.outcomes.append((title_id, outcome))
     return result

@@ -1,8 +1,10 @@
 """The signed-in user's things over the API: offline rating sync, watchlist, not-interested,
 recommendations with filters and explanations; nobody reaches another user's rows."""
 import datetime
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from ratings.models import Dismissal, Rating, WatchlistEntry
@@ -34,6 +36,35 @@ def test_sync_creates_updates_and_deletes(token_client, user, catalog):
     }
     assert [r["outcome"] for r in body["results"]] == ["created", "updated", "deleted", "unchanged"]
     assert dict(Rating.objects.filter(user=user).values_list("title__name", "score")) == {"Heat": 4.5, "Clue": 3.5}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("single_rating_age, outcome, score", [(datetime.timedelta(days=1), "updated", 4.5),
+                                                                 (-datetime.timedelta(days=1), "stale", 2.0)])
+def test_sync_meets_a_single_rating_saved_while_it_runs(token_client, user, catalog, monkeypatch, single_rating_age, outcome, score):
+    """A rating from the page or the API (which does not wait for syncs) is committed by another
+    connection between the sync's read and its insert: no 500, the newest change wins."""
+    changed_at = timezone.now() - datetime.timedelta(hours=1)
+    create = Rating.objects.create
+
+    def other_request():
+        try:
+            create(user=user, title=catalog["heat"], score=2.0, updated_at=changed_at - single_rating_age)
+        finally:
+            connection.close()
+
+    def single_rating_first(**fields):
+        monkeypatch.setattr(Rating.objects, "create", create)
+        racer = threading.Thread(target=other_request)
+        racer.start()
+        racer.join()
+        return create(**fields)
+
+    monkeypatch.setattr(Rating.objects, "create", single_rating_first)
+    response = token_client.post(SYNC, {"changes": [{"title": catalog["heat"].pk, "score": 4.5, "changed_at": changed_at.isoformat()}]}, format="json")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["outcome"] == outcome
+    assert list(Rating.objects.filter(user=user).values_list("score", flat=True)) == [score]
 
 
 def test_replaying_the_same_batch_changes_nothing(token_client, user, catalog):
