@@ -41,7 +41,8 @@ class RecommendationSerializer(serializers.Serializer):
 
 
 class MyRecommendationsView(APIView):
-    """The signed-in user's top ``n`` titles by predicted rating (popular titles until they rate enough)."""
+    """The signed-in user's top ``n`` titles in the model's ranking order, each with its predicted
+    rating (popular titles until they rate enough)."""
 
     @extend_schema(
         summary="My recommendations, best first",

@@ -113,14 +113,17 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
 
 
 def for_you(user, n: int, filters: TitleFilters, genres: list[str]) -> list[Recommendation]:
-    """The user's top ``n``, in any of ``genres`` (all genres when empty), best predicted first."""
+    """The user's top ``n``, in any of ``genres`` (all genres when empty), in the model's order;
+    with several genres, their lists taken in turns (first of each, then second of each, ...)."""
     if len(genres) <= 1:
         genre = genres[0] if genres else filters.genre
         return recommend(user, n, TitleFilters(search=filters.search, genre=genre, kind=filters.kind, platform=filters.platform))
+    lists = [recommend(user, n, TitleFilters(search=filters.search, genre=genre, kind=filters.kind, platform=filters.platform))
+             for genre in genres]
     merged: dict[int, Recommendation] = {}
-    for genre in genres:
-        picks = recommend(user, n, TitleFilters(search=filters.search, genre=genre, kind=filters.kind, platform=filters.platform))
-        for rec in picks:
-            merged.setdefault(rec.title.pk, rec)
-    return sorted(merged.values(), key=lambda r: (-r.predicted_rating, r.title.name))[:n]
+    for position in range(n):
+        for picks in lists:
+            if position < len(picks):
+                merged.setdefault(picks[position].title.pk, picks[position])
+    return list(merged.values())[:n]
 
