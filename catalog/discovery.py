@@ -122,13 +122,17 @@ def popular_now(n: int, exclude_ids=()) -> list[tuple[Title, int]]:
     ranking = cache.get_or_set("discovery:popular-now", lambda: popular_now_ranking(since), POPULAR_CACHE_SECONDS)
     exclude = set(exclude_ids)
     picked = [(pk, recent) for pk, recent in ranking if pk not in exclude][: n + POPULAR_NOW_SPARE]
+    if len(picked) < n and len(ranking) == POPULAR_RANKED:
+        # This user has rated or hidden most of the cached ranking: rank the rest for them.
+        picked = popular_now_ranking(since, exclude)[: n + POPULAR_NOW_SPARE]
     titles = titles_by_id([pk for pk, _ in picked])
     return [(titles[pk], recent) for pk, recent in picked if pk in titles][:n]
 
 
-def popular_now_ranking(since) -> list[tuple[int, int]]:
+def popular_now_ranking(since, exclude_ids=()) -> list[tuple[int, int]]:
     return list(
         active_titles()
+        .exclude(pk__in=list(exclude_ids))
         .annotate(recent=Count("ratings", filter=Q(ratings__created_at__gte=since)))
         .filter(recent__gt=0)
         .order_by("-recent", "pk")
@@ -243,9 +247,10 @@ def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:
         return []
     rows = model.row_of_title
     ids = queryset.order_by().values_list("pk", flat=True)
-    # Sorted by the stars shown (the user asked for that order), not by the top-N ranking score.
+    # Sorted by the stars shown (the user asked for that order), not by the top-N ranking score;
+    # ties (clipped at 5.0) by id, so pages do not shuffle between requests.
     ranked = [(t, float(predicted[rows[t]])) for t in ids if t in rows and t not in scores]
-    ranked.sort(key=lambda pair: -pair[1])
+    ranked.sort(key=lambda pair: (-pair[1], pair[0]))
     return [(t, round(s, 1)) for t, s in ranked]
 
 

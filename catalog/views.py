@@ -1,3 +1,5 @@
+import dataclasses
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -73,7 +75,9 @@ def title_list(request):
     queryset = discovery.browse(spec, person=form["person"])
     sort_note = ""
     if form["sort"] == "predicted":
-        ranked = discovery.ranked_for_user(request.user, queryset)
+        # The candidates without counting every title's ratings (an order that needs no stats).
+        candidates = discovery.browse(dataclasses.replace(spec, ordering="name"), person=form["person"])
+        ranked = discovery.ranked_for_user(request.user, candidates)
         if ranked:
             page = Paginator(ranked, TITLES_PER_PAGE).get_page(request.GET.get("page"))
             found = queryset.in_bulk([title_id for title_id, _ in page.object_list])

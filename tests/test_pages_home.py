@@ -180,3 +180,13 @@ def test_popular_now_is_cached_but_exclusions_and_deactivation_apply_at_once(tas
     after = [title.pk for title, _ in popular_now(5, exclude_ids={first[1]})]
     assert len(after) == 5 and first[0] not in after and first[1] not in after
     assert after[:3] == first[2:5]  # the cached order, without the two
+
+
+def test_popular_now_ranks_past_the_cache_for_a_user_who_rated_most_of_it(taste_catalog, monkeypatch):
+    from catalog import discovery
+
+    monkeypatch.setattr(discovery, "POPULAR_RANKED", 10)
+    cached = [title.pk for title, _ in discovery.popular_now(10)]
+    assert len(cached) == 10
+    more = [title.pk for title, _ in discovery.popular_now(5, exclude_ids=set(cached))]
+    assert len(more) == 5 and not set(more) & set(cached)
