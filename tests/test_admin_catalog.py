@@ -184,7 +184,7 @@ def test_upload_page_is_linked_from_import_runs(staff_client, db):
 
 
 def test_upload_imports_a_catalog_file(staff_client, upload_dir):
-    response = upload(staff_client, "netflix_titles.csv", (FIXTURES / "netflix_titles.csv").read_bytes())
+    response = upload(staff_client, "netflix_titles.csv", (FIXTURES / "netflix.csv").read_bytes())
     assert "import queued" in response.content.decode()
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.SUCCEEDED and run.created > 0

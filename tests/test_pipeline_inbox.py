@@ -80,7 +80,7 @@ def test_retrain_requested_when_enough_new_titles(inbox_dir, retrains):
 
 def test_no_retrain_below_the_thresholds_but_counts_accumulate(inbox_dir, retrains, settings):
     settings.CATALOG_RETRAIN_MIN_NEW_TITLES = 10
-    drop(inbox_dir, ML1M / "movies.dat", "movielens/movies.dat")
+    drop(inbox_dir, ML1M / "movies_sample.dat", "movielens/movies.dat")
     assert tasks.scan_inbox.apply().get()["retrain_requested"] is False  # 6 new titles
     drop(inbox_dir, NETFLIX, "streaming/netflix_titles.csv")
     assert tasks.scan_inbox.apply().get()["retrain_requested"] is True  # 6 + 8

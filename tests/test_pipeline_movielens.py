@@ -12,7 +12,7 @@ User = get_user_model()
 
 
 def load_ml1m():
-    return imported("movielens", ML1M / "ratings.dat", ML1M / "movies.dat", ML1M / "users.dat")
+    return imported("movielens", ML1M / "ratings_sample.dat", ML1M / "movies_sample.dat", ML1M / "users_sample.dat")
 
 
 def test_ml1m_latin1_movies_and_order_of_files():
@@ -51,7 +51,7 @@ def test_reimport_unchanged_and_changed_rating_updates(tmp_path):
     load_ml1m()
     again = load_ml1m().totals
     assert (again.created, again.updated) == (0, 0) and again.unchanged == again.rows - again.rejected
-    changed = copy_with(tmp_path, ML1M / "ratings.dat", replace=("1::2::3::978302109", "1::2::4::978309999"))
+    changed = copy_with(tmp_path, ML1M / "ratings_sample.dat", replace=("1::2::3::978302109", "1::2::4::978309999"))
     result = imported("movielens", changed)
     assert (result.totals.updated, result.totals.unchanged) == (1, 6)
     assert Rating.objects.get(user__username="ml1m-1", title__movielens_id=2).score == 4.0

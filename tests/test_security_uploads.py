@@ -16,7 +16,7 @@ from .security_urls import fast_password_hashing
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
-NETFLIX = (admin_curation.settings.BASE_DIR / "tests" / "fixtures" / "streaming" / "netflix_titles.csv").read_bytes()
+NETFLIX = (admin_curation.settings.BASE_DIR / "tests" / "fixtures" / "streaming" / "netflix.csv").read_bytes()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
