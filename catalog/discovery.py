@@ -202,14 +202,9 @@ def liked_titles(user, k: int = 2) -> list[tuple[Title, float]]:
 def predicted_for(user, title_ids) -> dict[int, float]:
     """The serving model's predicted rating of each of ``title_ids`` for ``user`` (only titles the model
     knows, only for users it can fold in); empty when there is nothing personal to say."""
-    from ratings.selectors import user_scores
-    from recommender.selectors import MIN_RATINGS_FOR_PERSONAL
-    from recommender.serving import current_model
+    from recommender.selectors import personal_model
 
-    if not user.is_authenticated:
-        return {}
-    scores = user_scores(user)
-    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    model, scores = personal_model(user)
     if model is None:
         return {}
     predicted = model.predict_all(scores)
@@ -234,12 +229,9 @@ def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:
     """The titles of ``queryset`` the user has not rated, best predicted first, as (title id, predicted).
 
     Empty when the model cannot predict for the user."""
-    from ratings.selectors import user_scores
-    from recommender.selectors import MIN_RATINGS_FOR_PERSONAL
-    from recommender.serving import current_model
+    from recommender.selectors import personal_model
 
-    scores = user_scores(user) if user.is_authenticated else {}
-    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    model, scores = personal_model(user)
     if model is None:
         return []
     predicted = model.predict_all(scores)
@@ -297,12 +289,9 @@ def availabilities_of(title: Title) -> list[Availability]:
 
 def because_for(user, title: Title):
     """The liked title of ``user``'s that ``title`` most resembles (a ``recommender.selectors.Because``), or None."""
-    from ratings.selectors import user_scores
-    from recommender.selectors import MIN_RATINGS_FOR_PERSONAL, explanations
-    from recommender.serving import current_model
+    from recommender.selectors import explanations, personal_model
 
-    scores = user_scores(user)
-    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    model, scores = personal_model(user)
     if model is None:
         return None
     return explanations(model, [title.pk], scores).get(title.pk)

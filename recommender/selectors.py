@@ -1,6 +1,7 @@
 """Reads of model versions, and recommendations served from the current one."""
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
@@ -16,6 +17,9 @@ from ratings.selectors import user_scores, user_taste
 
 from .content import TitleContent
 from .models import ModelVersion
+
+if TYPE_CHECKING:  # serving imports this module
+    from .serving import LoadedModel
 
 
 def serving_version() -> ModelVersion | None:
@@ -105,6 +109,19 @@ class Recommendation:
     because: Because | None = None
 
 
+def model_for(scores: dict[int, float]) -> "LoadedModel | None":
+    """The serving model when a user with these ratings gets personal predictions, else None."""
+    from .serving import current_model
+
+    return current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+
+
+def personal_model(user) -> tuple["LoadedModel | None", dict[int, float]]:
+    """``user``'s current ratings, and the serving model if it can predict for them (else None)."""
+    scores = user_scores(user) if user.is_authenticated else {}
+    return model_for(scores), scores
+
+
 def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
     """The user's top ``n`` titles in the model's ranking order (each with its predicted rating),
     never one already rated or dismissed.
@@ -112,10 +129,8 @@ def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()
     Users with fewer than ``MIN_RATINGS_FOR_PERSONAL`` ratings, or when no model serves, get
     the most popular titles by damped average instead (``personalized`` is False).
     """
-    from .serving import current_model
-
     scores, dismissed = user_taste(user) if user.is_authenticated else ({}, set())
-    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    model = model_for(scores)
     if model is not None:
         personal = personal_top_n(model, scores, dismissed, n, filters)
         if personal:
@@ -197,12 +212,7 @@ def similar_titles(title: Title, n: int = 10) -> list[Title]:
 
 def predicted_rating_for(user, title: Title) -> float | None:
     """The serving model's predicted rating of ``title`` for ``user``; None when it cannot say."""
-    from .serving import current_model
-
-    if not user.is_authenticated:
-        return None
-    scores = user_scores(user)
-    model = current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    model, scores = personal_model(user)
     if model is None:
         return None
     predicted = model.predict_one(scores, title.pk)
