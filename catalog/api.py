@@ -11,7 +11,7 @@ from streamrec.api_errors import INVALID, NOT_FOUND, THROTTLED
 
 from .models import Credit, Genre, Person, Platform, Title
 from .selectors import (
-    TITLE_ORDERINGS, TitleBrowse, TitleFilters, browse_titles, genres_with_counts, people, person_filmography,
+    TITLE_ORDERINGS, TitleBrowse, TitleFilters, genres_with_counts, listing, people, person_filmography,
     platforms_with_counts, releases_per_month, releases_per_weekday, title_detail, title_score,
 )
 
@@ -50,7 +50,7 @@ class SafeCharField(serializers.CharField):
 
 
 class TitleSummarySerializer(serializers.ModelSerializer):
-    genres = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    genres = serializers.ListField(child=serializers.CharField(), source="genre_names", read_only=True, help_text="genre names")
 
     class Meta:
         model = Title
@@ -236,7 +236,7 @@ class TitleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         query = TitleQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return browse_titles(query.browse())
+        return listing(query.browse())
 
     def retrieve(self, request, pk=None):
         title = title_detail(object_id(pk))

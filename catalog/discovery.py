@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
 from .models import Availability, Credit, Genre, Platform, Title
-from .selectors import POPULAR_CACHE_SECONDS, POPULAR_RANKED, TitleBrowse, TitleFilters, active_titles, browse_titles, filter_titles, titles_by_id
+from .selectors import POPULAR_CACHE_SECONDS, POPULAR_RANKED, TitleFilters, active_titles, filter_titles, title_summaries
 
 # --- Onboarding: titles that teach the model most ---------------------------------------------------------
 
@@ -125,7 +125,7 @@ def popular_now(n: int, exclude_ids=()) -> list[tuple[Title, int]]:
     if len(picked) < n and len(ranking) == POPULAR_RANKED:
         # This user has rated or hidden most of the cached ranking: rank the rest for them.
         picked = popular_now_ranking(since, exclude)[: n + POPULAR_NOW_SPARE]
-    titles = titles_by_id([pk for pk, _ in picked])
+    titles = title_summaries([pk for pk, _ in picked])
     return [(titles[pk], recent) for pk, recent in picked if pk in titles][:n]
 
 
@@ -215,14 +215,6 @@ def predicted_for(user, title_ids) -> dict[int, float]:
 
 
 # --- Browsing -------------------------------------------------------------------------------------------
-
-
-def browse(browse_spec: TitleBrowse, person: str = "") -> QuerySet[Title]:
-    queryset = browse_titles(browse_spec)
-    if person:
-        matching = Credit.objects.filter(person__name__icontains=person.strip()).values("title_id")
-        queryset = queryset.filter(pk__in=matching)
-    return queryset
 
 
 def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:

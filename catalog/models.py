@@ -55,6 +55,17 @@ class Title(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("catalog:title-detail", args=[self.pk])
 
+    @property
+    def genre_names(self) -> list[str]:
+        """Genre names by name: as ``catalog.summaries.title_summaries`` read them with the title,
+        else from ``genres`` (prefetched where titles are listed)."""
+        if self._summary_genre_names is not None:
+            return self._summary_genre_names
+        return [genre.name for genre in self.genres.all()]
+
+    # Set by catalog.summaries.read_title_summaries, which reads titles and genre names in one query.
+    _summary_genre_names: list[str] | None = None
+
 
 # --- Catalog enrichment: who made it, where it comes from, where it streams ---------------------------
 

@@ -1,6 +1,7 @@
 """Reads of the catalog."""
 import calendar
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -8,6 +9,8 @@ from django.db.models import Avg, Count, F, FloatField, OuterRef, Prefetch, Q, Q
 from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, ExtractMonth
 
 from .models import Genre, Title
+from . import summaries
+from .summaries import title_summaries
 
 # How many of the most popular titles per filter set are cached, and for how long.
 POPULAR_RANKED = 500
@@ -63,11 +66,6 @@ def active_title_ids_among(title_ids: list[int]) -> set[int]:
     return set(active_titles().filter(pk__in=title_ids).values_list("pk", flat=True))
 
 
-def titles_by_id(title_ids: list[int]) -> dict[int, Title]:
-    titles = active_titles().filter(pk__in=title_ids).prefetch_related("genres")
-    return {title.pk: title for title in titles}
-
-
 def all_genres() -> QuerySet[Genre]:
     return Genre.objects.order_by("name")
 
@@ -111,7 +109,7 @@ def popular_titles(
             picked = popular_ranking(filters, exclude_ids=exclude, limit=n)
     else:
         picked = popular_ranking(filters, only_ids, exclude_ids=exclude, limit=n)
-    titles = titles_by_id([pk for pk, _ in picked])
+    titles = title_summaries([pk for pk, _ in picked])
     return [(titles[pk], score) for pk, score in picked if pk in titles]
 
 
@@ -177,6 +175,57 @@ def browse_titles(browse: TitleBrowse) -> QuerySet[Title]:
         queryset = queryset.filter(rating_count__gte=browse.min_votes)
     order = TITLE_ORDERINGS.get(browse.ordering, TITLE_ORDERINGS["popular"])
     return queryset.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name"))).order_by(*order)
+
+
+# How long a process keeps the order of a listing sorted by rating stats ("popular", by average).
+# Computing it counts every matching title's ratings (a join and GROUP BY over all ratings, most of a
+# listing's cost); the stats shown for a page are always read fresh.
+RANKED_LISTING_SECONDS = 60
+
+
+class RankedTitles(Sequence):
+    """A listing in an order that needs every matching title's rating stats: the ranked ids, kept
+    for ``RANKED_LISTING_SECONDS``, and the titles of the page sliced out, read with their stats,
+    genres and current state (an inactive title drops out). Paginators slice it like a queryset."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        found = (
+            active_titles().annotate(**rating_stats(every_title=False))
+            .prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
+            .in_bulk(ids)
+        )
+        titles = [found[pk] for pk in ids if pk in found]
+        return titles if isinstance(index, slice) else titles[0]
+
+
+def titles_credited_to(queryset: QuerySet[Title], person: str) -> QuerySet[Title]:
+    """``queryset`` narrowed to titles crediting a person whose name contains ``person``."""
+    from .models import Credit
+
+    return queryset.filter(pk__in=Credit.objects.filter(person__name__icontains=person.strip()).values("title_id"))
+
+
+def listing(browse: TitleBrowse, person: str = "") -> "QuerySet[Title] | RankedTitles":
+    """What a catalog listing pages through: ``browse_titles`` (narrowed to ``person``'s titles), or,
+    for an order by rating stats, its ranked ids kept for RANKED_LISTING_SECONDS (``RankedTitles``)."""
+    queryset = browse_titles(browse)
+    if person:
+        queryset = titles_credited_to(queryset, person)
+    if browse.ordering not in STATS_ORDERINGS:
+        return queryset
+    key = "ranked:" + hashlib.sha256(f"{browse!r}|{person.strip().lower()}|{summaries.generation()}".encode()).hexdigest()
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(queryset.values_list("pk", flat=True))
+        cache.set(key, ids, RANKED_LISTING_SECONDS)
+    return RankedTitles(ids)
 
 
 def title_detail(pk: int) -> Title | None:

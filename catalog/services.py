@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from .models import Genre, Title
+from .summaries import forget_title_summaries
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,10 @@ def set_titles_active(title_ids: Iterable[int], active: bool) -> int:
 
     Returns how many titles changed state.
     """
-    return Title.objects.filter(pk__in=list(title_ids)).exclude(is_active=active).update(is_active=active)
+    title_ids = list(title_ids)
+    changed = Title.objects.filter(pk__in=title_ids).exclude(is_active=active).update(is_active=active)
+    forget_title_summaries(title_ids)  # this process at once; the others within their recheck
+    return changed
 
 
 @dataclass

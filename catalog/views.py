@@ -11,7 +11,7 @@ from ratings.selectors import title_rating_stats, user_rating_of, user_scores
 from . import discovery
 from .insights import insights as insights_data
 from .models import Credit, ImportRun, Person, Title, TitleDetails
-from .selectors import TitleBrowse, TitleFilters, active_titles, all_genres
+from .selectors import TitleBrowse, TitleFilters, active_titles, all_genres, listing
 
 TITLES_PER_PAGE = 24
 SORTS = [("popular", "Most rated"), ("predicted", "Predicted for me"), ("average", "Average rating"), ("newest", "Newest"), ("title", "Title A–Z")]
@@ -72,23 +72,23 @@ def browse_from_request(request) -> tuple[TitleBrowse, dict]:
 
 def title_list(request):
     spec, form = browse_from_request(request)
-    queryset = discovery.browse(spec, person=form["person"])
+    titles = listing(spec, person=form["person"])
     sort_note = ""
     if form["sort"] == "predicted":
         # The candidates without counting every title's ratings (an order that needs no stats).
-        candidates = discovery.browse(dataclasses.replace(spec, ordering="name"), person=form["person"])
+        candidates = listing(dataclasses.replace(spec, ordering="name"), person=form["person"])
         ranked = discovery.ranked_for_user(request.user, candidates)
         if ranked:
             page = Paginator(ranked, TITLES_PER_PAGE).get_page(request.GET.get("page"))
-            found = queryset.in_bulk([title_id for title_id, _ in page.object_list])
+            found = candidates.in_bulk([title_id for title_id, _ in page.object_list])
             page.object_list = [found[title_id] for title_id, _ in page.object_list if title_id in found]
             sort_note = "Titles you have rated are left out."
         else:
-            page = Paginator(queryset, TITLES_PER_PAGE).get_page(request.GET.get("page"))
+            page = Paginator(titles, TITLES_PER_PAGE).get_page(request.GET.get("page"))
             sort_note = ("Rate a few titles to sort by your predicted rating; meanwhile this is by popularity."
                          if request.user.is_authenticated else "Log in and rate a few titles to sort by your predicted rating.")
     else:
-        page = Paginator(queryset, TITLES_PER_PAGE).get_page(request.GET.get("page"))
+        page = Paginator(titles, TITLES_PER_PAGE).get_page(request.GET.get("page"))
         if form["sort"] == "average":
             sort_note = f"Titles with at least {MIN_VOTES_FOR_AVERAGE_SORT} ratings."
     ids = [title.pk for title in page.object_list]

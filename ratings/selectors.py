@@ -1,6 +1,7 @@
 """Reads of ratings."""
 import pandas as pd
-from django.db.models import Avg, Count, FloatField, QuerySet, Value
+from django.db import connection
+from django.db.models import Avg, Count, QuerySet
 
 from catalog.models import Title
 
@@ -23,17 +24,21 @@ def user_scores(user) -> dict[int, float]:
 
 
 def user_taste(user) -> tuple[dict[int, float], set[int]]:
-    """``user_scores(user)`` and ``dismissed_title_ids(user)`` read fresh in one database round trip
-    (the recommendation endpoints need both on every request)."""
-    ratings = Rating.objects.filter(user=user).order_by().values_list("title_id", "score")
-    dismissed = (
-        Dismissal.objects.filter(user=user).order_by()
-        .annotate(no_score=Value(None, output_field=FloatField()))
-        .values_list("title_id", "no_score")
+    """``user_scores(user)`` and ``dismissed_title_ids(user)`` read fresh in one database round trip.
+
+    Every recommendation request reads both. Written in SQL because the ORM took three times as long
+    to build this union as the database took to answer it.
+    """
+    sql = (
+        f"SELECT title_id, score FROM {Rating._meta.db_table} WHERE user_id = %s "
+        f"UNION ALL SELECT title_id, NULL FROM {Dismissal._meta.db_table} WHERE user_id = %s ORDER BY title_id"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk])
+        rows = cursor.fetchall()
     scores: dict[int, float] = {}
     hidden: set[int] = set()
-    for title_id, score in ratings.union(dismissed, all=True).order_by("title_id"):
+    for title_id, score in rows:
         if score is None:
             hidden.add(title_id)
         else:

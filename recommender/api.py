@@ -8,7 +8,7 @@ from catalog.models import Title
 from catalog.selectors import TitleFilters
 from streamrec.api_errors import INVALID, UNAUTHENTICATED
 
-from .selectors import recommend_for_user
+from .selectors import Recommendation, recommend_for_user
 
 MAX_RECOMMENDATIONS = 100
 
@@ -26,18 +26,32 @@ class BecauseSerializer(serializers.Serializer):
 
 
 class RecommendationSerializer(serializers.Serializer):
+    """The schema of one recommendation; ``recommendation_data`` writes it."""
+
     title = TitleSummarySerializer()
     predicted_rating = serializers.FloatField()
     personalized = serializers.BooleanField(help_text="false: popular titles, until the user has rated enough")
-    explanation = serializers.SerializerMethodField(help_text="why this title is recommended, in one sentence")
+    explanation = serializers.CharField(help_text="why this title is recommended, in one sentence")
     because = BecauseSerializer(allow_null=True, help_text="the user's liked title this one most resembles")
 
-    def get_explanation(self, item) -> str:
-        if item.because is not None:
-            return str(item.because)
-        if item.personalized:
-            return f"Predicted {item.predicted_rating:g} stars for you from your ratings"
-        return "Popular with StreamRec viewers; rate a few titles for personal picks"
+
+def title_summary_data(title: Title) -> dict:
+    """``TitleSummarySerializer``'s output."""
+    return {"id": title.pk, "name": title.name, "year": title.year, "genres": title.genre_names}
+
+
+def recommendation_data(item: Recommendation) -> dict:
+    """``RecommendationSerializer``'s output, built directly: the endpoint is called on every app
+    screen and the nested serializers cost as much as choosing the titles (tests/test_recommendation_queries.py
+    checks the two agree)."""
+    because = item.because
+    return {
+        "title": title_summary_data(item.title),
+        "predicted_rating": item.predicted_rating,
+        "personalized": item.personalized,
+        "explanation": item.explanation,
+        "because": {"title": title_summary_data(because.title), "score": because.score} if because is not None else None,
+    }
 
 
 class MyRecommendationsView(APIView):
@@ -55,4 +69,4 @@ class MyRecommendationsView(APIView):
         data = query.validated_data
         filters = TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"])
         recommendations = recommend_for_user(request.user, n=data["n"], filters=filters)
-        return Response(RecommendationSerializer(recommendations, many=True).data)
+        return Response([recommendation_data(item) for item in recommendations])

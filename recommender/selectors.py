@@ -11,7 +11,7 @@ from catalog.selectors import (
     active_titles,
     popular_titles,
     title_ids_matching,
-    titles_by_id,
+    title_summaries,
 )
 from ratings.selectors import user_scores, user_taste
 
@@ -108,6 +108,15 @@ class Recommendation:
     personalized: bool
     because: Because | None = None
 
+    @property
+    def explanation(self) -> str:
+        """Why this title is recommended, in one sentence."""
+        if self.because is not None:
+            return str(self.because)
+        if self.personalized:
+            return f"Predicted {self.predicted_rating:g} stars for you from your ratings"
+        return "Popular with StreamRec viewers; rate a few titles for personal picks"
+
 
 def model_for(scores: dict[int, float]) -> "LoadedModel | None":
     """The serving model when a user with these ratings gets personal predictions, else None."""
@@ -159,14 +168,10 @@ def personal_top_n(model, scores: dict[int, float], dismissed: set[int], n: int,
     return recommendations
 
 
-# What pages and the API show of a recommended title (other fields load on access, one query each).
-SUMMARY_FIELDS = ("id", "kind", "name", "year", "is_active")
-
-
 def _active_picks(model, ranked: list[tuple[int, float]], scores: dict[int, float], n: int):
     """The first ``n`` of ``ranked`` that are still active, the liked title each most resembles (as
     ``explanations``) and those titles with their genres. Titles are read for the next ``n`` candidates
-    and their explanations at once (two queries: titles, genres), and again only if some were deactivated."""
+    and their explanations at once (one query), and again only if some were deactivated."""
     liked = [title_id for title_id, score in scores.items() if score >= LIKED_SCORE]
     closest = model.closest_rated([title_id for title_id, _ in ranked], liked)
     titles: dict[int, Title] = {}
@@ -176,7 +181,7 @@ def _active_picks(model, ranked: list[tuple[int, float]], scores: dict[int, floa
         chunk = ranked[start:start + n - len(picked)]
         start += len(chunk)
         wanted = {title_id for title_id, _ in chunk} | {closest[title_id][0] for title_id, _ in chunk if title_id in closest}
-        titles.update(Title.objects.filter(pk__in=wanted - titles.keys()).only(*SUMMARY_FIELDS).prefetch_related("genres").in_bulk())
+        titles.update(title_summaries(wanted - titles.keys(), active_only=False))
         picked += [(title_id, score) for title_id, score in chunk if title_id in titles and titles[title_id].is_active]
     return picked, closest, titles
 
@@ -201,7 +206,7 @@ def similar_titles(title: Title, n: int = 10) -> list[Title]:
     model = current_model()
     neighbours = model.similar(title.pk, n + 10) if model is not None else []
     if neighbours:
-        found = titles_by_id([title_id for title_id, _ in neighbours])
+        found = title_summaries([title_id for title_id, _ in neighbours])
         return [found[title_id] for title_id, _ in neighbours if title_id in found][:n]
     genre_ids = list(title.genres.values_list("id", flat=True))
     if not genre_ids:

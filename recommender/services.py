@@ -9,8 +9,11 @@ def activate_version(version: ModelVersion) -> ModelVersion:
     """Make ``version`` the serving one (also used to roll back to an older ready version)."""
     if version.status != ModelVersion.Status.READY:
         raise ValidationError(f"only a ready version can serve; v{version.pk} is {version.status}")
+    from . import serving  # serving reads versions through this module
+
     version.activated_at = timezone.now()
     version.save(update_fields=["activated_at"])
+    serving.recheck_version()
     return version
 
 

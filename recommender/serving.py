@@ -1,7 +1,7 @@
 """Serving: the loaded model of this process, user fold-in and vectorised top-N scoring.
 
 Each process loads the serving version's artifact once and keeps it while that version serves;
-a newer activated version is picked up on the next request, with no restart. The artifact is
+a newer activated version is picked up within ``VERSION_RECHECK_SECONDS``, with no restart. The artifact is
 immutable and versioned, so every process that loads version N serves the same model.
 """
 import logging
@@ -194,6 +194,14 @@ ARTIFACT_RETRY_SECONDS = 60.0
 _broken: dict[int, tuple[float, int | None]] = {}
 
 
+# A process asks the database which version serves at most this often, not on every request (that
+# query cost as much as scoring): a version activated in another process serves here within it.
+# ``services.activate_version`` makes its own process ask again at once.
+VERSION_RECHECK_SECONDS = 2.0
+# (monotonic time of the next check, serving version pk or None): what the last check found
+_checked: tuple[float, int | None] | None = None
+
+
 def load_version(version: ModelVersion) -> LoadedModel:
     factors = storage.load(version.artifact_path, version.artifact_sha256)
     return LoadedModel.from_factors(version.pk, factors)
@@ -205,6 +213,13 @@ def forget() -> None:
     with _lock:
         _loaded = None
         _broken.clear()
+    recheck_version()
+
+
+def recheck_version() -> None:
+    """Make the next ``current_model`` call read the serving version from the database."""
+    global _checked
+    _checked = None
 
 
 def _chosen_instead(version_pk: int, loaded: LoadedModel | None) -> bool:
@@ -223,11 +238,18 @@ def current_model() -> LoadedModel | None:
     whose artifact is intact serves instead (with none, popular titles are shown); the error is
     logged and recorded on the version, where staff see it (staff models page, admin).
     """
-    global _loaded
+    global _loaded, _checked
+    now = time.monotonic()
+    checked, loaded = _checked, _loaded
+    if checked is not None and now < checked[0]:
+        if checked[1] is None:
+            return None
+        if (loaded is not None and loaded.version_id == checked[1]) or _chosen_instead(checked[1], loaded):
+            return loaded
     version = serving_version()
+    _checked = (now + VERSION_RECHECK_SECONDS, version.pk if version is not None else None)
     if version is None:
         return None
-    loaded = _loaded
     if loaded is not None and loaded.version_id == version.pk:
         return loaded
     if _chosen_instead(version.pk, loaded):

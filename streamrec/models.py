@@ -39,3 +39,14 @@ class ThrottleCacheEntry(models.Model):
 
     class Meta:
         db_table = "streamrec_throttle_cache"
+
+
+class Revision(models.Model):
+    """A numbered change of something processes keep copies of (``streamrec.revisions``): a process
+    re-reads the number every few seconds and drops its copies when it has moved on."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.number}"

@@ -7,8 +7,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Genre, Title
+from catalog.summaries import forget_title_summaries
 from ratings.models import Rating
 from recommender import serving
+from streamrec import revisions
+from streamrec.token_auth import forget_tokens
 
 User = get_user_model()
 PASSWORD = "a-Str0ng-password!"
@@ -19,6 +22,9 @@ def model_dir(settings, tmp_path):
     """Every test writes model artifacts to its own folder and starts with nothing loaded or cached."""
     settings.MODEL_DIR = tmp_path / "models"
     serving.forget()
+    forget_title_summaries()
+    forget_tokens()
+    revisions.recheck()
     cache.clear()
     yield settings.MODEL_DIR
     serving.forget()

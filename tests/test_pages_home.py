@@ -174,9 +174,11 @@ def test_know_you_suggests_lesser_known_titles(logged_in_client, catalog):
 def test_popular_now_is_cached_but_exclusions_and_deactivation_apply_at_once(taste_catalog):
     from catalog.discovery import popular_now
 
+    from catalog.services import set_titles_active
+
     first = [title.pk for title, _ in popular_now(5)]
     assert len(first) == 5
-    Title.objects.filter(pk=first[0]).update(is_active=False)
+    set_titles_active([first[0]], False)
     after = [title.pk for title, _ in popular_now(5, exclude_ids={first[1]})]
     assert len(after) == 5 and first[0] not in after and first[1] not in after
     assert after[:3] == first[2:5]  # the cached order, without the two
