@@ -98,15 +98,21 @@ def derive_version_with_new_titles() -> ModelVersion | None:
     """Make titles imported since the last training recommendable now, without retraining.
 
     Derives a version from the serving one with content-placed rows for the new titles and
-    activates it; returns None when there is nothing to place or no model serves.
+    activates it; returns None when there is nothing to place, or when no model serves or the
+    serving one's artifact cannot be read (recorded on the version for staff by ``current_model``).
     """
-    from .serving import load_version
+    from .serving import current_model, recheck_version
 
     current = serving_version()
     if current is None:
         return None
+    recheck_version()  # this process may run the task right after another activated a version
+    loaded = current_model()
+    if loaded is None or loaded.version_id != current.pk:
+        logger.warning("v%s cannot be read; new titles are placed once a readable version serves", current.pk)
+        return None
     started = time.perf_counter()
-    factors = load_version(current).factors
+    factors = loaded.factors
     extended, placed = with_cold_titles(factors)
     if placed == 0:
         return None

@@ -96,3 +96,17 @@ def test_importing_new_titles_places_them_in_the_serving_model(taste_catalog, tm
     fresh = Title.objects.get(name="Fresh Action Show")
     assert fresh.pk in serving.current_model().row_of_title
     assert serving_version().params.get("derived_from") is not None
+
+
+def test_a_corrupted_serving_artifact_is_not_extended_and_the_task_does_not_fail(taste_catalog):
+    from pathlib import Path
+
+    previous = train_model_version(params=SEEDED).version
+    broken = train_model_version(params=SEEDED).version
+    Path(broken.artifact_path).write_bytes(b"not a model")
+    new_title("Action", "Imported While Broken")
+    assert place_new_titles.delay().get() == {"version": None}
+    assert serving_version() == broken and ModelVersion.objects.count() == 2
+    broken.refresh_from_db()
+    assert "Artifact check failed" in broken.error  # staff see it
+    assert serving.current_model().version_id == previous.pk  # the intact version still serves
