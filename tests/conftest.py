@@ -122,3 +122,26 @@ def start_worker(model_dir, tmp_path):
     yield start
     for worker in started:
         worker.stop()
+
+
+class FakeClock:
+    """A ``time.monotonic`` that moves only when a test moves it."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """Returns ``patch(*modules)``: each module's ``time.monotonic`` becomes one FakeClock, returned."""
+    clock = FakeClock()
+
+    def patch(*modules) -> FakeClock:
+        for module in modules:
+            monkeypatch.setattr(module.time, "monotonic", clock)
+        return clock
+
+    return patch

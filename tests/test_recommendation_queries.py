@@ -97,17 +97,8 @@ def test_title_summaries_read_titles_and_sorted_genre_names_in_one_query(taste_c
     assert summaries.title_summaries([]) == {}
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_summaries_are_kept_and_changes_elsewhere_show_within_their_intervals(taste_catalog, django_assert_num_queries, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(summaries.time, "monotonic", clock)
+def test_summaries_are_kept_and_changes_elsewhere_show_within_their_intervals(taste_catalog, django_assert_num_queries, fake_clock):
+    clock = fake_clock(summaries)
     title, other = taste_catalog["action"][:2]
     summaries.title_summaries([title.pk, other.pk])
     with django_assert_num_queries(0):

@@ -12,17 +12,8 @@ from recommender.training import train_model_version
 pytestmark = pytest.mark.django_db
 
 
-class Clock:
-    def __init__(self, start: float):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_a_version_activated_elsewhere_serves_after_the_recheck_interval(taste_catalog, monkeypatch):
-    clock = Clock(1000.0)
-    monkeypatch.setattr(serving.time, "monotonic", clock)
+def test_a_version_activated_elsewhere_serves_after_the_recheck_interval(taste_catalog, fake_clock):
+    clock = fake_clock(serving)
     first = train_model_version(params={"random_state": 0}).version
     second = train_model_version(params={"random_state": 1}).version
     activate_version(first)
@@ -35,8 +26,8 @@ def test_a_version_activated_elsewhere_serves_after_the_recheck_interval(taste_c
     assert serving.current_model().version_id == second.pk
 
 
-def test_activating_in_this_process_serves_at_once(taste_catalog, monkeypatch):
-    monkeypatch.setattr(serving.time, "monotonic", Clock(1000.0))
+def test_activating_in_this_process_serves_at_once(taste_catalog, fake_clock):
+    fake_clock(serving)
     first = train_model_version(params={"random_state": 0}).version
     second = train_model_version(params={"random_state": 1}).version
     assert serving.current_model().version_id == second.pk
@@ -44,9 +35,8 @@ def test_activating_in_this_process_serves_at_once(taste_catalog, monkeypatch):
     assert serving.current_model().version_id == first.pk
 
 
-def test_no_serving_version_is_also_rechecked(taste_catalog, monkeypatch):
-    clock = Clock(1000.0)
-    monkeypatch.setattr(serving.time, "monotonic", clock)
+def test_no_serving_version_is_also_rechecked(taste_catalog, fake_clock):
+    clock = fake_clock(serving)
     assert serving.current_model() is None
     version = train_model_version(params={"random_state": 0}).version
     ModelVersion.objects.filter(pk=version.pk).update(activated_at=None)

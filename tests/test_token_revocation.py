@@ -15,20 +15,9 @@ pytestmark = pytest.mark.django_db
 ME = "/api/v1/me/"
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(revisions.time, "monotonic", clock)
-    monkeypatch.setattr(token_auth.time, "monotonic", clock)
-    return clock
+def clock(fake_clock):
+    return fake_clock(revisions, token_auth)
 
 
 def client_for(user) -> tuple[APIClient, str]:
