@@ -58,8 +58,24 @@ def search_titles(filters: TitleFilters) -> QuerySet[Title]:
     )
 
 
+# How long a process keeps lists of title ids that depend on the whole catalog: which titles match a
+# set of filters, and the order of listings sorted by rating stats. Titles changed in this process
+# show at once (the keys carry summaries.generation()); callers drop titles hidden since.
+KEPT_LISTING_SECONDS = 60
+
+
+def _kept_key(prefix: str, spec: str) -> str:
+    return f"{prefix}:" + hashlib.sha256(f"{spec}|{summaries.generation()}".encode()).hexdigest()
+
+
 def title_ids_matching(filters: TitleFilters) -> list[int]:
-    return list(filter_titles(active_titles(), filters).values_list("id", flat=True))
+    """Ids of the active titles matching ``filters``, kept for KEPT_LISTING_SECONDS: recommendation
+    rows narrowed to a genre read them on every request."""
+    return cache.get_or_set(
+        _kept_key("matching", repr(filters)),
+        lambda: list(filter_titles(active_titles(), filters).values_list("id", flat=True)),
+        KEPT_LISTING_SECONDS,
+    )
 
 
 def active_title_ids_among(title_ids: list[int]) -> set[int]:
@@ -177,15 +193,10 @@ def browse_titles(browse: TitleBrowse) -> QuerySet[Title]:
     return queryset.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name"))).order_by(*order)
 
 
-# How long a process keeps the order of a listing sorted by rating stats ("popular", by average).
-# Computing it counts every matching title's ratings (a join and GROUP BY over all ratings, most of a
-# listing's cost); the stats shown for a page are always read fresh.
-RANKED_LISTING_SECONDS = 60
-
-
 class RankedTitles(Sequence):
     """A listing in an order that needs every matching title's rating stats: the ranked ids, kept
-    for ``RANKED_LISTING_SECONDS``, and the titles of the page sliced out, read with their stats,
+    for ``KEPT_LISTING_SECONDS`` (computing them counts every matching title's ratings, a join and
+    GROUP BY over all ratings, most of a listing's cost), and the titles of the page sliced out, read with their stats,
     genres and current state (an inactive title drops out). Paginators slice it like a queryset."""
 
     def __init__(self, ids: list[int]):
@@ -214,18 +225,14 @@ def titles_credited_to(queryset: QuerySet[Title], person: str) -> QuerySet[Title
 
 def listing(browse: TitleBrowse, person: str = "") -> "QuerySet[Title] | RankedTitles":
     """What a catalog listing pages through: ``browse_titles`` (narrowed to ``person``'s titles), or,
-    for an order by rating stats, its ranked ids kept for RANKED_LISTING_SECONDS (``RankedTitles``)."""
+    for an order by rating stats, its ranked ids kept for KEPT_LISTING_SECONDS (``RankedTitles``)."""
     queryset = browse_titles(browse)
     if person:
         queryset = titles_credited_to(queryset, person)
     if browse.ordering not in STATS_ORDERINGS:
         return queryset
-    key = "ranked:" + hashlib.sha256(f"{browse!r}|{person.strip().lower()}|{summaries.generation()}".encode()).hexdigest()
-    ids = cache.get(key)
-    if ids is None:
-        ids = list(queryset.values_list("pk", flat=True))
-        cache.set(key, ids, RANKED_LISTING_SECONDS)
-    return RankedTitles(ids)
+    key = _kept_key("ranked", f"{browse!r}|{person.strip().lower()}")
+    return RankedTitles(cache.get_or_set(key, lambda: list(queryset.values_list("pk", flat=True)), KEPT_LISTING_SECONDS))
 
 
 def title_detail(pk: int) -> Title | None:

@@ -37,6 +37,17 @@ def test_token_is_the_same_on_every_sign_in(api_client, user):
     assert first == second == {"token": Token.objects.get(user=user).key}
 
 
+def test_new_passwords_use_argon2_and_older_pbkdf2_ones_still_sign_in_and_are_upgraded(api_client, user):
+    from django.contrib.auth.hashers import make_password
+
+    assert user.password.startswith("argon2$")
+    User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
+    response = api_client.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$") and user.check_password(PASSWORD)
+
+
 def test_token_refused_for_unknown_user(api_client, db):
     response = api_client.post("/api/v1/auth/token/", {"username": "ghost", "password": PASSWORD}, format="json")
     assert response.status_code == 400
