@@ -1,0 +1,94 @@
+"""Where a recommendation request's time goes, in-process: the floor's view, the recommendation
+view, and each step of the latter, timed one after the other (median of ``--repeats`` calls after a
+warm-up). ``bench/bench_load.py`` measures the same two endpoints through gunicorn, under load; this
+says which step the difference is made of.
+
+It reads the database the settings name (``DATABASE_URL``, else the SQLite file of ``make demo``),
+which must hold ratings and a serving model, e.g. after ``make demo`` or
+``bench/bench_load.py --keep-db`` (then ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/streamrec_load``).
+
+    .venv/bin/python bench/bench_request_path.py [--repeats 300] [--min-ratings 40]
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamrec.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+from rest_framework.renderers import JSONRenderer  # noqa: E402
+
+from catalog.selectors import TitleFilters  # noqa: E402
+from ratings.selectors import user_taste  # noqa: E402
+from recommender.api import RecommendationQuerySerializer, recommendation_data  # noqa: E402
+from recommender.selectors import personal_top_n, recommend_for_user  # noqa: E402
+from recommender.serving import current_model  # noqa: E402
+from streamrec.token_auth import user_for_token  # noqa: E402
+
+
+def median_ms(call, repeats: int) -> float:
+    for _ in range(20):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=300)
+    parser.add_argument("--min-ratings", type=int, default=40, help="time a user with at least this many ratings")
+    args = parser.parse_args()
+
+    user = (get_user_model().objects.annotate(n=Count("ratings")).filter(n__gte=args.min_ratings).order_by("n", "pk").first())
+    model = current_model()
+    if user is None or model is None:
+        raise SystemExit("needs ratings and a serving model: run `make demo` or bench/bench_load.py --keep-db first")
+    key = Token.objects.get_or_create(user=user)[0].key
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_HOST=os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1").split(",")[0])
+    for path in ("/api/v1/ping/", "/api/v1/me/recommendations/"):
+        status = client.get(path, secure=True).status_code
+        if status != 200:
+            raise SystemExit(f"{path}: status {status} (DJANGO_ALLOWED_HOSTS must name 127.0.0.1)")
+    scores, dismissed = user_taste(user)
+    recommendations = recommend_for_user(user)
+    data = [recommendation_data(item) for item in recommendations]
+
+    rows = [
+        ("floor: GET /api/v1/ping/ (whole request)", lambda: client.get("/api/v1/ping/", secure=True)),
+        ("GET /api/v1/me/recommendations/ (whole request)", lambda: client.get("/api/v1/me/recommendations/", secure=True)),
+        ("  token lookup in the database (kept per process after the first)", lambda: user_for_token(key)),
+        ("  query parameters", lambda: RecommendationQuerySerializer(data={}).is_valid()),
+        ("  the user's ratings and dismissals (one query)", lambda: user_taste(user)),
+        ("  fold-in and scoring of every title (top 30)", lambda: model.top_n(scores, 30)),
+        ("  picks, explanations, title summaries", lambda: personal_top_n(model, scores, dismissed, 10, TitleFilters())),
+        ("  recommend_for_user (ratings read + all of the above but the view)", lambda: recommend_for_user(user)),
+        ("  JSON", lambda: JSONRenderer().render([recommendation_data(item) for item in recommendations])),
+    ]
+    print(f"user {user.pk} with {len(scores)} ratings, {len(dismissed)} hidden; model v{model.version_id} over "
+          f"{len(model.factors.title_ids):,} titles; {len(data)} recommendations; median of {args.repeats} calls")
+    print(f"| step | p50 ms | / floor |\n|---|---:|---:|")
+    floor = None
+    for name, call in rows:
+        ms = median_ms(call, args.repeats)
+        floor = floor or ms
+        print(f"| {name} | {ms:.3f} | {ms / floor:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
