@@ -204,7 +204,11 @@ def predicted_for(user, title_ids) -> dict[int, float]:
     knows, only for users it can fold in); empty when there is nothing personal to say."""
     from recommender.selectors import personal_model
 
-    model, scores = personal_model(user)
+    return predictions(*personal_model(user), title_ids)
+
+
+def predictions(model, scores: dict[int, float], title_ids) -> dict[int, float]:
+    """``predicted_for`` from a ``personal_model`` already read."""
     if model is None:
         return {}
     predicted = model.predict_all(scores)
@@ -277,13 +281,3 @@ def credits_of(title: Title, cast_size: int = 10) -> dict:
 
 def availabilities_of(title: Title) -> list[Availability]:
     return list(Availability.objects.filter(title=title).select_related("platform").order_by("platform__name", "pk"))
-
-
-def because_for(user, title: Title):
-    """The liked title of ``user``'s that ``title`` most resembles (a ``recommender.selectors.Because``), or None."""
-    from recommender.selectors import explanations, personal_model
-
-    model, scores = personal_model(user)
-    if model is None:
-        return None
-    return explanations(model, [title.pk], scores).get(title.pk)

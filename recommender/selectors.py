@@ -217,7 +217,11 @@ def similar_titles(title: Title, n: int = 10) -> list[Title]:
 
 def predicted_rating_for(user, title: Title) -> float | None:
     """The serving model's predicted rating of ``title`` for ``user``; None when it cannot say."""
-    model, scores = personal_model(user)
+    return predicted_rating(*personal_model(user), title)
+
+
+def predicted_rating(model, scores: dict[int, float], title: Title) -> float | None:
+    """``predicted_rating_for`` from a ``personal_model`` already read."""
     if model is None:
         return None
     predicted = model.predict_one(scores, title.pk)
