@@ -13,7 +13,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,17 +34,7 @@ from recommender.api import RecommendationQuerySerializer, recommendation_data  
 from recommender.selectors import personal_top_n, recommend_for_user  # noqa: E402
 from recommender.serving import current_model  # noqa: E402
 from streamrec.token_auth import user_for_token  # noqa: E402
-
-
-def median_ms(call, repeats: int) -> float:
-    for _ in range(20):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from timing import timed  # noqa: E402
 
 
 def main() -> int:
@@ -81,10 +70,10 @@ def main() -> int:
     ]
     print(f"user {user.pk} with {len(scores)} ratings, {len(dismissed)} hidden; model v{model.version_id} over "
           f"{len(model.factors.title_ids):,} titles; {len(data)} recommendations; median of {args.repeats} calls")
-    print(f"| step | p50 ms | / floor |\n|---|---:|---:|")
+    print("| step | p50 ms | / floor |\n|---|---:|---:|")
     floor = None
     for name, call in rows:
-        ms = median_ms(call, args.repeats)
+        ms = statistics.median(timed(call, args.repeats))
         floor = floor or ms
         print(f"| {name} | {ms:.3f} | {ms / floor:.2f} |")
     return 0

@@ -16,10 +16,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from timing import timed  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamrec.settings")
@@ -68,19 +68,6 @@ def surprise_reference(factors: FactorModel) -> SVD:
     algo.bi, algo.qi = factors.bi, factors.qi
     algo.bu, algo.pu = factors.bu[:1], factors.pu[:1]
     return algo
-
-
-def timed(function, repeats: int, warm_up: int = 20) -> list[float]:
-    """Wall milliseconds of ``repeats`` calls, after ``warm_up`` untimed ones (a serving process is
-    long-lived: its first calls fault in pages of freshly loaded arrays)."""
-    for _ in range(warm_up):
-        function()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
