@@ -1,7 +1,6 @@
 """Reads of the catalog."""
 import calendar
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -193,7 +192,7 @@ def browse_titles(browse: TitleBrowse) -> QuerySet[Title]:
     return queryset.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name"))).order_by(*order)
 
 
-class RankedTitles(Sequence):
+class RankedTitles:
     """A listing in an order that needs every matching title's rating stats: the ranked ids, kept
     for ``KEPT_LISTING_SECONDS`` (computing them counts every matching title's ratings, a join and
     GROUP BY over all ratings, most of a listing's cost), and the titles of the page sliced out, read with their stats,
@@ -205,15 +204,16 @@ class RankedTitles(Sequence):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, index):
-        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+    def __getitem__(self, index: slice) -> list[Title]:
+        if not isinstance(index, slice):
+            raise TypeError("RankedTitles pages by slices only (one query per slice)")
+        ids = self.ids[index]
         found = (
             active_titles().annotate(**rating_stats(every_title=False))
             .prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
             .in_bulk(ids)
         )
-        titles = [found[pk] for pk in ids if pk in found]
-        return titles if isinstance(index, slice) else titles[0]
+        return [found[pk] for pk in ids if pk in found]
 
 
 def titles_credited_to(queryset: QuerySet[Title], person: str) -> QuerySet[Title]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from .models import Genre, Title
-from .summaries import forget_title_summaries
+from .summaries import catalog_changed
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ def set_titles_active(title_ids: Iterable[int], active: bool) -> int:
     """
     title_ids = list(title_ids)
     changed = Title.objects.filter(pk__in=title_ids).exclude(is_active=active).update(is_active=active)
-    forget_title_summaries(title_ids)  # this process at once; the others within their recheck
+    catalog_changed()
     return changed
 
 

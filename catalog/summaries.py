@@ -2,14 +2,14 @@
 
 Every recommendation list (the API on every app screen, each "for you" row) shows a dozen titles
 per request, and reading them cost more than choosing them. So each process keeps the summaries it
-has read (kind, name, year, genre names) for ``SUMMARY_CACHE_SECONDS``, and re-reads which titles
-are inactive at most every ``INACTIVE_RECHECK_SECONDS``:
+has read (kind, name, year, genre names) for at most ``SUMMARY_CACHE_SECONDS``:
 
-- a title hidden by staff (admin action, change form, merge) leaves every list in every process
-  within ``INACTIVE_RECHECK_SECONDS``; one renamed or re-genred by an import shows its new name
-  within ``SUMMARY_CACHE_SECONDS``;
-- a change made in this process (saving or deleting a title, its genres, ``set_titles_active``,
-  an import run) takes effect here at once.
+- saving or deleting a title, changing its genres or a genre, ``set_titles_active`` and the end of
+  an import run move the "catalog" revision (``streamrec.revisions``): this process drops what it
+  keeps at once, every other one within ``revisions.RECHECK_SECONDS``;
+- which titles are inactive is also re-read at most every ``INACTIVE_RECHECK_SECONDS``, so a title
+  hidden by any path (even a plain UPDATE) leaves every list within that time, and a bulk rename
+  that moves no revision shows within ``SUMMARY_CACHE_SECONDS``.
 
 The database stays the only truth: what a process keeps is derived from it and re-read in time.
 """
@@ -19,6 +19,8 @@ import time
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+
+from streamrec import revisions
 
 from .models import Genre, Title
 
@@ -30,8 +32,11 @@ MAX_SUMMARIES = 20_000
 # In the order of Title's fields: Title.from_db matches values to fields in that order.
 SUMMARY_FIELDS = ("id", "kind", "name", "year", "is_active")
 
+CATALOG_REVISION = "catalog"
+
 _lock = threading.Lock()
-_summaries: dict[int, tuple[float, Title]] = {}  # title id -> (monotonic expiry, summary)
+# title id -> (monotonic expiry, summary, or None for an id with no title)
+_summaries: dict[int, tuple[float, Title | None]] = {}
 _inactive: tuple[float, frozenset[int]] | None = None  # (monotonic time of the next check, ids)
 _generation = 0  # moves with every change of titles this process makes or learns of
 
@@ -76,63 +81,65 @@ def inactive_title_ids() -> frozenset[int]:
     now = time.monotonic()
     checked = _inactive
     if checked is None or now >= checked[0]:
+        epoch = revisions.epoch()
         ids = frozenset(Title.objects.filter(is_active=False).values_list("pk", flat=True))
-        checked = _inactive = (now + INACTIVE_RECHECK_SECONDS, ids)
+        checked = (now + INACTIVE_RECHECK_SECONDS, ids)
+        with _lock:
+            if revisions.epoch() == epoch:  # else the catalog changed while this was read
+                _inactive = checked
     return checked[1]
 
 
 def title_summaries(title_ids, active_only: bool = True) -> dict[int, Title]:
     """Titles by id with ``SUMMARY_FIELDS`` and ``genre_names`` (see the module's docstring for how
-    fresh they are); with ``active_only``, inactive titles are left out. Treat them as read-only:
-    the same objects serve every request of this process."""
+    fresh they are); with ``active_only``, inactive titles are left out. The same objects serve
+    every request of this process: treat them as read-only, and ask ``inactive_title_ids()``, not
+    their ``is_active``, whether a title is active."""
+    revisions.check()
     now = time.monotonic()
     inactive = inactive_title_ids()
     wanted = {int(pk) for pk in title_ids}
-    found: dict[int, Title] = {}
+    found: dict[int, Title | None] = {}
     for pk in wanted:
         entry = _summaries.get(pk)
         if entry is not None and entry[0] > now:
             found[pk] = entry[1]
     missing = [pk for pk in wanted if pk not in found]
     if missing:
+        epoch = revisions.epoch()
         read = read_title_summaries(missing)
+        fresh = {pk: read.get(pk) for pk in missing}
         with _lock:
-            if len(_summaries) + len(read) > MAX_SUMMARIES:
-                for pk in [pk for pk, (expiry, _) in _summaries.items() if expiry <= now]:
-                    del _summaries[pk]
-                if len(_summaries) + len(read) > MAX_SUMMARIES:
-                    _summaries.clear()
-            _summaries.update((pk, (now + SUMMARY_CACHE_SECONDS, title)) for pk, title in read.items())
-        found.update(read)
-    for pk, title in found.items():
-        title.is_active = pk not in inactive  # the fresher of the two reads
-    return {pk: title for pk, title in found.items() if title.is_active or not active_only}
+            if revisions.epoch() == epoch:  # else the catalog changed while this was read
+                if len(_summaries) + len(fresh) > MAX_SUMMARIES:
+                    for pk in [pk for pk, (expiry, _) in _summaries.items() if expiry <= now]:
+                        del _summaries[pk]
+                    if len(_summaries) + len(fresh) > MAX_SUMMARIES:
+                        _summaries.clear()
+                _summaries.update((pk, (now + SUMMARY_CACHE_SECONDS, title)) for pk, title in fresh.items())
+        found.update(fresh)
+    return {pk: title for pk, title in found.items() if title is not None and not (active_only and pk in inactive)}
 
 
-def forget_title_summaries(title_ids=None) -> None:
-    """Drop what this process keeps (of ``title_ids`` only, when given) and re-read which titles
-    are inactive on the next call."""
+def forget_title_summaries() -> None:
+    """Drop what this process keeps and re-read which titles are inactive on the next call."""
     global _inactive, _generation
     with _lock:
         _generation += 1
-        if title_ids is None:
-            _summaries.clear()
-        else:
-            for pk in title_ids:
-                _summaries.pop(pk, None)
+        _summaries.clear()
         _inactive = None
 
 
+revisions.on_change(CATALOG_REVISION, forget_title_summaries)
+
+
+def catalog_changed() -> None:
+    """Titles changed: every process drops its summaries (this one at once, see the docstring)."""
+    revisions.bump(CATALOG_REVISION)
+
+
 @receiver([post_save, post_delete], sender=Title)
-def _title_changed(sender, instance, **kwargs):
-    forget_title_summaries([instance.pk])
-
-
 @receiver(m2m_changed, sender=Title.genres.through)
-def _genres_changed(sender, instance, reverse, pk_set, **kwargs):
-    forget_title_summaries(pk_set if reverse else [instance.pk])
-
-
 @receiver([post_save, post_delete], sender=Genre)
-def _genre_renamed(sender, **kwargs):
-    forget_title_summaries()
+def _titles_changed(sender, **kwargs):
+    catalog_changed()

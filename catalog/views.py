@@ -72,7 +72,6 @@ def browse_from_request(request) -> tuple[TitleBrowse, dict]:
 
 def title_list(request):
     spec, form = browse_from_request(request)
-    titles = listing(spec, person=form["person"])
     sort_note = ""
     if form["sort"] == "predicted":
         # The candidates without counting every title's ratings (an order that needs no stats).
@@ -84,11 +83,11 @@ def title_list(request):
             page.object_list = [found[title_id] for title_id, _ in page.object_list if title_id in found]
             sort_note = "Titles you have rated are left out."
         else:
-            page = Paginator(titles, TITLES_PER_PAGE).get_page(request.GET.get("page"))
+            page = Paginator(listing(spec, person=form["person"]), TITLES_PER_PAGE).get_page(request.GET.get("page"))
             sort_note = ("Rate a few titles to sort by your predicted rating; meanwhile this is by popularity."
                          if request.user.is_authenticated else "Log in and rate a few titles to sort by your predicted rating.")
     else:
-        page = Paginator(titles, TITLES_PER_PAGE).get_page(request.GET.get("page"))
+        page = Paginator(listing(spec, person=form["person"]), TITLES_PER_PAGE).get_page(request.GET.get("page"))
         if form["sort"] == "average":
             sort_note = f"Titles with at least {MIN_VOTES_FOR_AVERAGE_SORT} ratings."
     ids = [title.pk for title in page.object_list]

@@ -13,6 +13,7 @@ from catalog.selectors import (
     title_ids_matching,
     title_summaries,
 )
+from catalog.summaries import inactive_title_ids
 from ratings.selectors import user_scores, user_taste
 
 from .content import TitleContent
@@ -182,7 +183,8 @@ def _active_picks(model, ranked: list[tuple[int, float]], scores: dict[int, floa
         start += len(chunk)
         wanted = {title_id for title_id, _ in chunk} | {closest[title_id][0] for title_id, _ in chunk if title_id in closest}
         titles.update(title_summaries(wanted - titles.keys(), active_only=False))
-        picked += [(title_id, score) for title_id, score in chunk if title_id in titles and titles[title_id].is_active]
+        inactive = inactive_title_ids()
+        picked += [(title_id, score) for title_id, score in chunk if title_id in titles and title_id not in inactive]
     return picked, closest, titles
 
 

@@ -58,13 +58,15 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if kept is not None and kept[0] > now:
             user = kept[1]
         else:
+            epoch = revisions.epoch()
             user = user_for_token(key)
             if user is None:
                 raise exceptions.AuthenticationFailed("Invalid token.")
             with _lock:
-                if len(_users) >= MAX_TOKENS:
-                    _users.clear()
-                _users[key] = (now + TOKEN_CACHE_SECONDS, user)
+                if revisions.epoch() == epoch:  # else a revocation may have come after the read
+                    if len(_users) >= MAX_TOKENS:
+                        _users.clear()
+                    _users[key] = (now + TOKEN_CACHE_SECONDS, user)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         # A copy: a view may change its request's user (a form does on validation); the kept one
@@ -77,8 +79,12 @@ def _token_revoked(sender, **kwargs):
     revisions.bump(AUTH_REVISION)
 
 
+# What a save may write without changing anything a token grants: signing in saves last_login, and
+# a password hash re-made with a newer hasher saves password alone (a token does not depend on it).
+UNRELATED_TO_TOKENS = {"last_login", "password"}
+
+
 @receiver(post_save, sender=get_user_model())
 def _account_changed(sender, update_fields=None, created=False, **kwargs):
-    # Signing in saves last_login alone, which changes nothing a token grants.
-    if not created and set(update_fields or ()) != {"last_login"}:
+    if not created and not (update_fields and set(update_fields) <= UNRELATED_TO_TOKENS):
         revisions.bump(AUTH_REVISION)

@@ -1,4 +1,6 @@
 """Shared fixtures: a small catalog with two clear taste groups, users and clients."""
+import time
+
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
@@ -135,13 +137,8 @@ class FakeClock:
 
 
 @pytest.fixture
-def fake_clock(monkeypatch):
-    """Returns ``patch(*modules)``: each module's ``time.monotonic`` becomes one FakeClock, returned."""
+def fake_clock(monkeypatch) -> FakeClock:
+    """``time.monotonic`` of the whole process, for this test: it moves only when the test moves it."""
     clock = FakeClock()
-
-    def patch(*modules) -> FakeClock:
-        for module in modules:
-            monkeypatch.setattr(module.time, "monotonic", clock)
-        return clock
-
-    return patch
+    monkeypatch.setattr(time, "monotonic", clock)
+    return clock

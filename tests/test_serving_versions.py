@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_version_activated_elsewhere_serves_after_the_recheck_interval(taste_catalog, fake_clock):
-    clock = fake_clock(serving)
+    clock = fake_clock
     first = train_model_version(params={"random_state": 0}).version
     second = train_model_version(params={"random_state": 1}).version
     activate_version(first)
@@ -27,7 +27,6 @@ def test_a_version_activated_elsewhere_serves_after_the_recheck_interval(taste_c
 
 
 def test_activating_in_this_process_serves_at_once(taste_catalog, fake_clock):
-    fake_clock(serving)
     first = train_model_version(params={"random_state": 0}).version
     second = train_model_version(params={"random_state": 1}).version
     assert serving.current_model().version_id == second.pk
@@ -36,7 +35,7 @@ def test_activating_in_this_process_serves_at_once(taste_catalog, fake_clock):
 
 
 def test_no_serving_version_is_also_rechecked(taste_catalog, fake_clock):
-    clock = fake_clock(serving)
+    clock = fake_clock
     assert serving.current_model() is None
     version = train_model_version(params={"random_state": 0}).version
     ModelVersion.objects.filter(pk=version.pk).update(activated_at=None)

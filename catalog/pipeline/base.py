@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import ImportRun, RejectedRow
-from catalog.summaries import forget_title_summaries
+from catalog.summaries import catalog_changed
 
 # How many rejected rows one run stores (counts stay exact beyond it; the run's details say so).
 MAX_STORED_REJECTS = 10_000
@@ -221,7 +221,7 @@ class RunRecorder:
             "rejected_rows_truncated": run.rejected > self.stored_rejects,
         }
         run.save(update_fields=["status", "message", "finished_at", "details"])
-        forget_title_summaries()  # titles renamed by bulk writes, which send no signals
+        catalog_changed()  # titles written in bulk, which sends no signals
         return run
 
 
