@@ -7,8 +7,10 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, ExtractMonth
 
-from .models import Genre, Title
+from streamrec import revisions
+
 from . import summaries
+from .models import Genre, Title
 from .summaries import title_summaries
 
 # How many of the most popular titles per filter set are cached, and for how long.
@@ -64,6 +66,7 @@ KEPT_LISTING_SECONDS = 60
 
 
 def _kept_key(prefix: str, spec: str) -> str:
+    revisions.check()  # a catalog change elsewhere moves the generation within its recheck
     return f"{prefix}:" + hashlib.sha256(f"{spec}|{summaries.generation()}".encode()).hexdigest()
 
 
