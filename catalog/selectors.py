@@ -49,16 +49,6 @@ def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[
     return queryset
 
 
-def search_titles(filters: TitleFilters) -> QuerySet[Title]:
-    """Active titles matching ``filters`` with their genres, rating count and average."""
-    return (
-        filter_titles(active_titles(), filters)
-        .annotate(rating_count=Count("ratings"), rating_average=Avg("ratings__score"))
-        .prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
-        .order_by("-rating_count", "name", "pk")
-    )
-
-
 # How long a process keeps lists of title ids that depend on the whole catalog: which titles match a
 # set of filters, and the order of listings sorted by rating stats. Titles changed in this process
 # show at once (the keys carry summaries.generation()); callers drop titles hidden since.
@@ -78,10 +68,6 @@ def title_ids_matching(filters: TitleFilters) -> list[int]:
         lambda: list(filter_titles(active_titles(), filters).values_list("id", flat=True)),
         KEPT_LISTING_SECONDS,
     )
-
-
-def active_title_ids_among(title_ids: list[int]) -> set[int]:
-    return set(active_titles().filter(pk__in=title_ids).values_list("pk", flat=True))
 
 
 def all_genres() -> QuerySet[Genre]:

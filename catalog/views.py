@@ -118,13 +118,13 @@ def title_list(request):
 
 
 def title_detail(request, pk: int):
-    from recommender.selectors import explanations, personal_model, predicted_rating, similar_titles
+    from recommender.selectors import similar_titles, title_outlook
 
     title = get_object_or_404(active_titles().prefetch_related("genres"), pk=pk)
     user = request.user
     rating = user_rating_of(user, title)
     similar = similar_titles(title, 12)
-    model, scores = personal_model(user)  # read once for every prediction on the page
+    outlook = title_outlook(user, title, rated=rating is not None, similar_ids=[t.pk for t in similar])
     context = {
         "title": title,
         "details": TitleDetails.objects.filter(title=title).first(),
@@ -135,15 +135,12 @@ def title_detail(request, pk: int):
         "rating": rating,
         "form": RatingForm(initial={"score": rating.score if rating else None}),
         "similar": similar,
-        "similar_predicted": discovery.predictions(model, scores, [t.pk for t in similar]),
-        "predicted": None,
-        "because": None,
+        "similar_predicted": outlook.similar_predicted,
+        "predicted": outlook.predicted,
+        "because": outlook.because,
         "on_watchlist": False,
         "hidden": False,
     }
-    if rating is None and model is not None:  # a model only for a signed-in user with ratings
-        context["predicted"] = predicted_rating(model, scores, title)
-        context["because"] = explanations(model, [title.pk], scores).get(title.pk)
     if user.is_authenticated:
         context["on_watchlist"] = WatchlistEntry.objects.filter(user=user, title=title).exists()
         context["hidden"] = Dismissal.objects.filter(user=user, title=title).exists()

@@ -173,8 +173,7 @@ def _active_picks(model, ranked: list[tuple[int, float]], scores: dict[int, floa
     """The first ``n`` of ``ranked`` that are still active, the liked title each most resembles (as
     ``explanations``) and those titles with their genres. Titles are read for the next ``n`` candidates
     and their explanations at once (one query), and again only if some were deactivated."""
-    liked = [title_id for title_id, score in scores.items() if score >= LIKED_SCORE]
-    closest = model.closest_rated([title_id for title_id, _ in ranked], liked)
+    closest = model.closest_rated([title_id for title_id, _ in ranked], liked_title_ids(scores))
     titles: dict[int, Title] = {}
     picked: list[tuple[int, float]] = []
     start = 0
@@ -188,10 +187,13 @@ def _active_picks(model, ranked: list[tuple[int, float]], scores: dict[int, floa
     return picked, closest, titles
 
 
+def liked_title_ids(scores: dict[int, float]) -> list[int]:
+    return [title_id for title_id, score in scores.items() if score >= LIKED_SCORE]
+
+
 def explanations(model, title_ids: list[int], scores: dict[int, float]) -> dict[int, Because]:
     """For each recommended title, the liked title of the user's that it most resembles."""
-    liked = [title_id for title_id, score in scores.items() if score >= LIKED_SCORE]
-    closest = model.closest_rated(title_ids, liked)
+    closest = model.closest_rated(title_ids, liked_title_ids(scores))
     rated_titles = Title.objects.only("pk", "name").in_bulk({rated_id for rated_id, _ in closest.values()})
     return {
         title_id: Because(rated_titles[rated_id], scores[rated_id])
@@ -217,13 +219,30 @@ def similar_titles(title: Title, n: int = 10) -> list[Title]:
     return [t for t, _ in popular_titles(n, filters=TitleFilters(), only_ids=list(same_genre))]
 
 
-def predicted_rating_for(user, title: Title) -> float | None:
-    """The serving model's predicted rating of ``title`` for ``user``; None when it cannot say."""
-    return predicted_rating(*personal_model(user), title)
+@dataclass(frozen=True)
+class TitleOutlook:
+    """What the title page says for one user: the stars predicted for the title (None once they have
+    rated it, or without a model), the liked title it most resembles, and similar titles' stars."""
+
+    predicted: float | None
+    because: Because | None
+    similar_predicted: dict[int, float]
+
+
+def title_outlook(user, title: Title, rated: bool, similar_ids: list[int]) -> TitleOutlook:
+    """``TitleOutlook`` of ``title`` for ``user``, from one read of their ratings."""
+    from catalog.discovery import predictions
+
+    model, scores = personal_model(user)
+    similar_predicted = predictions(model, scores, similar_ids)
+    if rated or model is None:
+        return TitleOutlook(None, None, similar_predicted)
+    return TitleOutlook(predicted_rating(model, scores, title), explanations(model, [title.pk], scores).get(title.pk), similar_predicted)
 
 
 def predicted_rating(model, scores: dict[int, float], title: Title) -> float | None:
-    """``predicted_rating_for`` from a ``personal_model`` already read."""
+    """The serving ``model``'s predicted rating of ``title`` for a user with these ``scores``; None
+    when it cannot say."""
     if model is None:
         return None
     predicted = model.predict_one(scores, title.pk)

@@ -168,7 +168,10 @@ def test_similar_titles_without_a_model_fall_back_to_the_genre(taste_catalog):
 
 
 def test_predicted_rating_for_one_title(taste_catalog, user):
-    from recommender.selectors import predicted_rating_for
+    from recommender.selectors import title_outlook
+
+    def predicted_rating_for(user, title):
+        return title_outlook(user, title, rated=False, similar_ids=[]).predicted
 
     assert predicted_rating_for(user, taste_catalog["action"][5]) is None
     train_model_version()
