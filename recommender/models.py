@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -42,3 +43,21 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.pk} {self.algorithm} ({self.status})"
+
+
+class KeptRanking(models.Model):
+    """A user's last unfiltered ranking with its explanations, kept where every web process finds it.
+
+    ``ranking`` (packed by ``selectors.KeptList``): the serving version and a fingerprint of the
+    ratings it was computed from, and the best titles with their predicted stars and the liked title
+    that explains each. It is read in the same query as the user's ratings and served only while
+    that version still serves and the fingerprint matches those ratings (``selectors.kept_ranking``),
+    so it is never stale. Derived data: on PostgreSQL the table is UNLOGGED (no write-ahead log;
+    after a crash it is empty and rankings are computed again).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    ranking = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"ranking of user {self.user_id}"

@@ -1,8 +1,11 @@
 """Reads of model versions, and recommendations served from the current one."""
+import hashlib
+import struct
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from django.db.models import Q
 
 from catalog.models import Title
@@ -14,10 +17,13 @@ from catalog.selectors import (
     title_summaries,
 )
 from catalog.summaries import inactive_title_ids
-from ratings.selectors import user_scores, user_taste
+from ratings.models import Dismissal, Rating
+from ratings.selectors import user_scores
+from streamrec.prepared import prepared_cursor
 
 from .content import TitleContent
-from .models import ModelVersion
+from .models import KeptRanking, ModelVersion
+from .services import keep_ranking
 
 if TYPE_CHECKING:  # serving imports this module
     from .serving import LoadedModel
@@ -132,6 +138,46 @@ def personal_model(user) -> tuple["LoadedModel | None", dict[int, float]]:
     return model_for(scores), scores
 
 
+@dataclass(frozen=True)
+class PersonalInputs:
+    """What a user's recommendations are computed from, read fresh: their scores by title id, the
+    titles they dismissed, and their kept ranking (``KeptRanking.ranking``) or None."""
+
+    scores: dict[int, float]
+    dismissed: set[int]
+    kept: bytes | None = None
+
+
+def personal_inputs(user) -> PersonalInputs:
+    """``user``'s ratings, dismissals and kept ranking in one database round trip.
+
+    Every recommendation request reads them. Written in SQL because the ORM took three times as long
+    to build this union as the database took to answer it, and prepared (``streamrec.prepared``):
+    planning it took as long as running it.
+    """
+    # The kept ranking comes first: PostgreSQL types each column of a union from its first branches.
+    sql = (
+        f"SELECT NULL, NULL, ranking FROM {KeptRanking._meta.db_table} WHERE user_id = %s "
+        f"UNION ALL SELECT title_id, score, NULL FROM {Rating._meta.db_table} WHERE user_id = %s "
+        f"UNION ALL SELECT title_id, NULL, NULL FROM {Dismissal._meta.db_table} WHERE user_id = %s "
+        "ORDER BY 1"
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [user.pk] * 3)
+        rows = cursor.fetchall()
+    scores: dict[int, float] = {}
+    dismissed: set[int] = set()
+    kept = None
+    for title_id, score, ranking in rows:
+        if ranking is not None:
+            kept = bytes(ranking)
+        elif score is None:
+            dismissed.add(title_id)
+        else:
+            scores[title_id] = score
+    return PersonalInputs(scores, dismissed, kept)
+
+
 def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
     """The user's top ``n`` titles in the model's ranking order (each with its predicted rating),
     never one already rated or dismissed.
@@ -139,52 +185,128 @@ def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()
     Users with fewer than ``MIN_RATINGS_FOR_PERSONAL`` ratings, or when no model serves, get
     the most popular titles by damped average instead (``personalized`` is False).
     """
-    scores, dismissed = user_taste(user) if user.is_authenticated else ({}, set())
-    model = model_for(scores)
+    inputs = personal_inputs(user) if user.is_authenticated else PersonalInputs({}, set())
+    model = model_for(inputs.scores)
     if model is not None:
-        personal = personal_top_n(model, scores, dismissed, n, filters)
+        personal = personal_top_n(model, user, inputs, n, filters)
         if personal:
             return personal
     return [
         Recommendation(title=title, predicted_rating=round(score, 2), personalized=False)
-        for title, score in popular_titles(n, exclude_ids=scores.keys() | dismissed, filters=filters)
+        for title, score in popular_titles(n, exclude_ids=inputs.scores.keys() | inputs.dismissed, filters=filters)
     ]
 
 
-def personal_top_n(model, scores: dict[int, float], dismissed: set[int], n: int, filters: TitleFilters) -> list[Recommendation]:
-    has_filters = filters != TitleFilters()
-    allowed = set(title_ids_matching(filters)) - dismissed if has_filters else None
-    # Unfiltered, rank a few spare candidates: some may be dismissed or deactivated since training.
-    spare = 0 if has_filters else 20 + len(dismissed)
-    ranked = [(t, s) for t, s in model.top_n(scores, n + spare, allowed_title_ids=allowed) if t not in dismissed]
-    picked, closest, titles = _active_picks(model, ranked, scores, n)
+def personal_top_n(model, user, inputs: PersonalInputs, n: int, filters: TitleFilters) -> list[Recommendation]:
+    scores, dismissed = inputs.scores, inputs.dismissed
+    if filters != TitleFilters():
+        ranked, liked = ranked_with_reasons(model, scores, n, set(title_ids_matching(filters)) - dismissed)
+    else:
+        # Rank a few spare candidates: some may be dismissed or deactivated since training.
+        ranked, liked = kept_ranking(model, user, inputs, n + 20 + len(dismissed))
+        ranked = [(t, s) for t, s in ranked if t not in dismissed]
+    picked, titles = _active_picks(ranked, liked, n)
     if len(picked) < min(n, len(ranked)):
-        ranked = model.top_n(scores, n, allowed_title_ids=set(title_ids_matching(filters)) - dismissed)
-        picked, closest, titles = _active_picks(model, ranked, scores, n)
+        ranked, liked = ranked_with_reasons(model, scores, n, set(title_ids_matching(filters)) - dismissed)
+        picked, titles = _active_picks(ranked, liked, n)
     recommendations = []
     for title_id, score in picked:
-        rated_id = closest[title_id][0] if title_id in closest else None
+        rated_id = liked.get(title_id)
         because = Because(titles[rated_id], scores[rated_id]) if rated_id in titles else None
         recommendations.append(Recommendation(title=titles[title_id], predicted_rating=round(score, 2), personalized=True, because=because))
     return recommendations
 
 
-def _active_picks(model, ranked: list[tuple[int, float]], scores: dict[int, float], n: int):
-    """The first ``n`` of ``ranked`` that are still active, the liked title each most resembles (as
-    ``explanations``) and those titles with their genres. Titles are read for the next ``n`` candidates
-    and their explanations at once (one query), and again only if some were deactivated."""
+def ranked_with_reasons(model, scores: dict[int, float], n: int, allowed_title_ids=None):
+    """``model.top_n`` for a user with ``scores``, and for each title the liked title of theirs it
+    most resembles (``model.closest_rated``), by title id."""
+    ranked = model.top_n(scores, n, allowed_title_ids=allowed_title_ids)
     closest = model.closest_rated([title_id for title_id, _ in ranked], liked_title_ids(scores))
+    return ranked, {title_id: liked_id for title_id, (liked_id, _) in closest.items()}
+
+
+# A kept ranking holds at least this many titles, so pages asking for a few more than the API's
+# default still find it.
+KEPT_RANKING_SIZE = 40
+
+
+@dataclass(frozen=True)
+class KeptList:
+    """A ranking as kept in ``KeptRanking.ranking``: a header (version, fingerprint, how many titles
+    were asked for: fewer come back when fewer are left), then per title its id, predicted stars and
+    the liked title explaining it (0: none), as packed arrays."""
+
+    version_id: int
+    fingerprint: bytes  # ``ratings_fingerprint``
+    count: int
+    ranked: list[tuple[int, float]]
+    liked: dict[int, int]  # title id -> the liked title explaining it
+
+    HEADER = struct.Struct("<q16sq")
+
+    def pack(self) -> bytes:
+        ids = np.array([title_id for title_id, _ in self.ranked], dtype=np.int64)
+        stars = np.array([stars for _, stars in self.ranked], dtype=np.float64)
+        liked = np.array([self.liked.get(title_id, 0) for title_id, _ in self.ranked], dtype=np.int64)
+        return self.HEADER.pack(self.version_id, self.fingerprint, self.count) + ids.tobytes() + stars.tobytes() + liked.tobytes()
+
+    @classmethod
+    def unpack(cls, data: bytes) -> "KeptList":
+        version_id, fingerprint, count = cls.HEADER.unpack_from(data)
+        columns = np.frombuffer(data, dtype=np.int64, offset=cls.HEADER.size).reshape(3, -1)
+        ids, stars, liked = columns[0].tolist(), columns[1].view(np.float64).tolist(), columns[2].tolist()
+        return cls(
+            version_id,
+            fingerprint,
+            count,
+            list(zip(ids, stars, strict=True)),
+            {title_id: liked_id for title_id, liked_id in zip(ids, liked, strict=True) if liked_id},
+        )
+
+
+def kept_ranking(model, user, inputs: PersonalInputs, n: int):
+    """``ranked_with_reasons`` over every title, at least ``n`` long: the user's kept ranking when
+    it was computed by this model version from exactly these ratings (their fingerprint), else
+    computed now and kept for the next request, in whichever process it lands. A user whose ratings
+    have not changed since, as when an app screen or the home page is shown again, is spared the
+    fold-in and scoring; their ratings are still read on every request, so a new rating counts at
+    once."""
+    fingerprint = ratings_fingerprint(inputs.scores)
+    if inputs.kept is not None:
+        kept = KeptList.unpack(inputs.kept)
+        if kept.version_id == model.version_id and kept.fingerprint == fingerprint and kept.count >= n:
+            return kept.ranked, kept.liked
+    count = max(n, KEPT_RANKING_SIZE + len(inputs.dismissed))
+    ranked, liked = ranked_with_reasons(model, inputs.scores, count)
+    keep_ranking(user, KeptList(model.version_id, fingerprint, count, ranked, liked).pack())
+    return ranked, liked
+
+
+def ratings_fingerprint(scores: dict[int, float]) -> bytes:
+    """A digest of the exact (title id, score) pairs, in order."""
+    count = len(scores)
+    return hashlib.blake2b(
+        np.fromiter(scores.keys(), dtype=np.int64, count=count).tobytes()
+        + np.fromiter(scores.values(), dtype=np.float64, count=count).tobytes(),
+        digest_size=16,
+    ).digest()
+
+
+def _active_picks(ranked: list[tuple[int, float]], liked: dict[int, int], n: int):
+    """The first ``n`` of ``ranked`` that are still active, and those titles with the liked titles
+    that explain them (``liked``), with their genres. Titles are read for the next ``n`` candidates
+    and their explanations at once (one query), and again only if some were deactivated."""
     titles: dict[int, Title] = {}
     picked: list[tuple[int, float]] = []
     start = 0
     while len(picked) < n and start < len(ranked):
         chunk = ranked[start:start + n - len(picked)]
         start += len(chunk)
-        wanted = {title_id for title_id, _ in chunk} | {closest[title_id][0] for title_id, _ in chunk if title_id in closest}
+        wanted = {title_id for title_id, _ in chunk} | {liked[title_id] for title_id, _ in chunk if title_id in liked}
         titles.update(title_summaries(wanted - titles.keys(), active_only=False))
         inactive = inactive_title_ids()
         picked += [(title_id, score) for title_id, score in chunk if title_id in titles and title_id not in inactive]
-    return picked, closest, titles
+    return picked, titles
 
 
 def liked_title_ids(scores: dict[int, float]) -> list[int]:

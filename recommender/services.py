@@ -1,8 +1,16 @@
-"""Writes to model versions."""
+"""Writes to model versions and kept rankings."""
+import logging
+from contextlib import nullcontext
+
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from .models import ModelVersion
+from streamrec.prepared import prepared_cursor
+
+from .models import KeptRanking, ModelVersion
+
+logger = logging.getLogger(__name__)
 
 
 def activate_version(version: ModelVersion) -> ModelVersion:
@@ -33,3 +41,21 @@ def clear_artifact_error(version: ModelVersion) -> None:
     if version.error.startswith(ARTIFACT_ERROR_PREFIX):
         ModelVersion.objects.filter(pk=version.pk, error__startswith=ARTIFACT_ERROR_PREFIX).update(error="")
         version.error = ""
+
+
+def keep_ranking(user, ranking: bytes) -> None:
+    """Keep ``user``'s ranking (``KeptRanking.ranking``) for their next request, replacing the last.
+
+    One upsert. Best effort: the ranking was just served, so a failed write is logged and only
+    means it is computed again next time.
+    """
+    sql = (
+        f"INSERT INTO {KeptRanking._meta.db_table} (user_id, ranking) VALUES (%s, %s) "
+        "ON CONFLICT (user_id) DO UPDATE SET ranking = excluded.ranking"
+    )
+    try:
+        # Inside a transaction a failed statement would abort it: isolate the write in a savepoint.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext(), prepared_cursor() as cursor:
+            cursor.execute(sql, [user.pk, ranking])
+    except DatabaseError:
+        logger.warning("could not keep the ranking of user %s", user.pk, exc_info=True)

@@ -1,8 +1,8 @@
 """Serving: the loaded model of this process, user fold-in and vectorised top-N scoring.
 
 Each process loads the serving version's artifact once and keeps it while that version serves;
-a newer activated version is picked up within ``VERSION_RECHECK_SECONDS``, with no restart. The artifact is
-immutable and versioned, so every process that loads version N serves the same model.
+a newer activated version is picked up within ``VERSION_RECHECK_SECONDS``, with no restart. The
+artifact is immutable and versioned, so every process that loads version N serves the same model.
 """
 import logging
 import threading
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ranking, services, storage
+from . import ranking, scoring, services, storage
 from .models import ModelVersion
 from .selectors import fallback_versions, serving_version
 
@@ -30,35 +30,47 @@ class LoadedModel:
     # Item factors scaled to unit length: cosine similarity between titles is one matrix product.
     unit_qi: np.ndarray = field(repr=False)
     # Scoring every title reads the whole item matrix per request; single precision halves that.
+    # ``order_factors`` holds each title's [ranking_qi | qi] in one row (just qi without a ranking
+    # model), so the top-N order is one pass: order_factors @ [ranking vector | ranking_weight x
+    # user vector] + ``order_base``. ``qi32`` and ``ranking_qi32`` are views of its columns.
+    order_factors: np.ndarray = field(repr=False)
     qi32: np.ndarray = field(repr=False)
     item_base32: np.ndarray = field(repr=False)
-    # The ranking model: its item factors, the constant ranking_bi + ranking_weight x (mu + bi) of
-    # each title (the user's bias shifts every title alike and drops out of the order), and
-    # ranking_qi^T ranking_qi + reg I so a fold-in only touches the user's own titles. None when
-    # the artifact has no ranking model (titles rank by predicted rating).
+    # The constant part of each title's order score: ranking_bi + ranking_weight x (mu + bi) (the
+    # user's bias shifts every title alike and drops out of the order), or mu + bi without a
+    # ranking model.
+    order_base: np.ndarray = field(repr=False)
+    # The ranking model's item factors and ranking_qi^T ranking_qi + reg I, so a fold-in only
+    # touches the user's own titles. None when the artifact has no ranking model (titles rank by
+    # predicted rating).
     ranking_qi32: np.ndarray | None = field(default=None, repr=False)
-    ranking_base32: np.ndarray | None = field(default=None, repr=False)
     ranking_gram: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
+        scoring.warm_up()
         norms = np.linalg.norm(factors.qi, axis=1, keepdims=True)
-        ranking_arrays = {}
+        item_base32 = (factors.global_mean + factors.bi).astype(np.float32)
         if factors.has_ranking:
-            weight = factors.ranking_weight
-            ranking_arrays = {
-                "ranking_qi32": np.ascontiguousarray(factors.ranking_qi, dtype=np.float32),
-                "ranking_base32": (factors.ranking_bi + weight * (factors.global_mean + factors.bi)).astype(np.float32),
+            width = factors.ranking_qi.shape[1]
+            order_factors = np.ascontiguousarray(np.hstack([factors.ranking_qi, factors.qi]), dtype=np.float32)
+            arrays = {
+                "order_factors": order_factors,
+                "order_base": (factors.ranking_bi + factors.ranking_weight * (factors.global_mean + factors.bi)).astype(np.float32),
+                "ranking_qi32": order_factors[:, :width],
                 "ranking_gram": ranking.regularised_gram(factors.ranking_qi, factors.ranking_reg),
             }
+        else:
+            width = 0
+            arrays = {"order_factors": np.ascontiguousarray(factors.qi, dtype=np.float32), "order_base": item_base32}
         return cls(
             version_id,
             factors,
             {int(title_id): row for row, title_id in enumerate(factors.title_ids)},
             (factors.qi / np.where(norms > 0, norms, 1.0)).astype(np.float32),
-            np.ascontiguousarray(factors.qi, dtype=np.float32),
-            (factors.global_mean + factors.bi).astype(np.float32),
-            **ranking_arrays,
+            qi32=arrays["order_factors"][:, width:],
+            item_base32=item_base32,
+            **arrays,
         )
 
     def similar(self, title_id: int, n: int) -> list[tuple[int, float]]:
@@ -111,12 +123,7 @@ class LoadedModel:
         if not len(rows):
             return None
         f = self.factors
-        residuals = targets - f.global_mean - f.bi[rows]
-        design = np.hstack([np.ones((len(rows), 1)), f.qi[rows]])
-        penalty = FOLD_IN_REG_FLOOR + f.reg * len(rows)
-        gram = design.T @ design + penalty * np.eye(design.shape[1])
-        solution = np.linalg.solve(gram, design.T @ residuals)
-        return float(solution[0]), solution[1:]
+        return scoring.fold_in_rating(f.qi, f.bi, f.global_mean, FOLD_IN_REG_FLOOR + f.reg * len(rows), rows, targets)
 
     def predict_all(self, scores: dict[int, float]) -> np.ndarray | None:
         """Predicted score of every title in the model for a user with these ratings."""
@@ -139,46 +146,28 @@ class LoadedModel:
             return None
         return ranking.fold_in(self.ranking_qi32, self.ranking_gram, rows, targets, self.factors.ranking_alpha)
 
-    def order_scores(self, rows: np.ndarray, targets: np.ndarray, user_vector: np.ndarray) -> np.ndarray:
-        """A score per title whose order is the top-N order, for a user who rated ``rows`` with
-        ``targets``: the ranking model's score plus ``ranking_weight`` x the predicted rating, or
-        the predicted rating without a ranking model (both up to the user's constant bias, which
-        does not change the order)."""
-        ranking_vector = self._ranking_vector(rows, targets)
-        if ranking_vector is None:
-            ordered = self.qi32 @ user_vector.astype(np.float32)
-            ordered += self.item_base32
-            return ordered
-        # Two products, not one over [qi | ranking_qi]: both read the same bytes, and the halves
-        # need no copy of the factors.
-        ordered = self.ranking_qi32 @ ranking_vector.astype(np.float32)
-        ordered += self.qi32 @ (self.factors.ranking_weight * user_vector).astype(np.float32)
-        ordered += self.ranking_base32
-        return ordered
-
     def top_n(self, scores: dict[int, float], n: int, allowed_title_ids=None) -> list[tuple[int, float]]:
         """The ``n`` best (title id, predicted rating) pairs, never a title in ``scores``.
 
-        Titles are ordered by the ranking score; the value returned is the predicted rating, the
-        stars shown to the user (computed for the chosen titles only). ``allowed_title_ids``
-        restricts candidates (filters, active titles) when given.
+        Titles are ordered by the ranking score (the ranking model's score plus ``ranking_weight`` x
+        the predicted rating), or by predicted rating without a ranking model; the value returned is
+        the predicted rating, the stars shown to the user (computed for the chosen titles only).
+        ``allowed_title_ids`` restricts candidates (filters, active titles) when given.
         """
         rows, targets = self.rated(scores)
         folded = self._fold_in(rows, targets)
         if folded is None or n <= 0:
             return []
         user_bias, user_vector = folded
-        candidates = self.order_scores(rows, targets, user_vector)
-        candidates[rows] = -np.inf
+        ranking_vector = self._ranking_vector(rows, targets)
+        if ranking_vector is None:
+            order_vector = user_vector
+        else:
+            order_vector = np.concatenate([ranking_vector, self.factors.ranking_weight * user_vector])
+        allowed = np.zeros(0, dtype=np.bool_)
         if allowed_title_ids is not None:
             allowed = np.isin(self.factors.title_ids, np.fromiter(allowed_title_ids, dtype=np.int64))
-            candidates[~allowed] = -np.inf
-        available = int(np.isfinite(candidates).sum())
-        k = min(n, available)
-        if k == 0:
-            return []
-        best = np.argpartition(candidates, len(candidates) - k)[-k:]  # no negated copy of 30,000 scores
-        best = best[np.argsort(-candidates[best], kind="stable")]
+        best = scoring.top_rows(self.order_factors, self.order_base, order_vector.astype(np.float32), rows, allowed, n)
         stars = self.item_base32[best] + np.float32(user_bias) + self.qi32[best] @ user_vector.astype(np.float32)
         np.clip(stars, 0.5, 5.0, out=stars)
         return [(int(self.factors.title_ids[row]), float(star)) for row, star in zip(best, stars, strict=True)]

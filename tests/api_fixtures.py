@@ -2,22 +2,23 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Availability, Credit, Genre, Person, Platform, Title, TitleDetails
 from ratings.models import Rating
+from streamrec.throttles import process_histories
 
 from .conftest import make_user
 
 
 @pytest.fixture(autouse=True)
 def fresh_throttles():
-    """Throttle counters live in the cache: every test starts and ends with none."""
-    cache.clear()
+    """Every test starts and ends with no per-process throttle counters (the shared ones live in the
+    database, rolled back with the test)."""
+    process_histories.clear()
     yield
-    cache.clear()
+    process_histories.clear()
 
 
 def client_for(user) -> APIClient:

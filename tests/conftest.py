@@ -13,6 +13,7 @@ from catalog.summaries import forget_title_summaries
 from ratings.models import Rating
 from recommender import serving
 from streamrec import revisions
+from streamrec.throttles import process_histories
 from streamrec.token_auth import forget_tokens
 
 User = get_user_model()
@@ -28,6 +29,7 @@ def model_dir(settings, tmp_path):
     forget_tokens()
     revisions.recheck()
     cache.clear()
+    process_histories.clear()
     yield settings.MODEL_DIR
     serving.forget()
 
@@ -94,6 +96,18 @@ def build_taste_catalog(n_raters: int = 40, seed: int = 7) -> dict[str, list[Tit
                     ratings.append(Rating(user=rater, title=title, score=score))
     Rating.objects.bulk_create(ratings)
     return groups
+
+
+def give_romance_taste(user, taste_catalog) -> None:
+    """Train a model on the taste catalog; ``user`` loves three romance titles and dislikes three
+    action titles, so their recommendations are personal romance titles."""
+    from recommender.training import train_model_version
+
+    train_model_version()
+    for title in taste_catalog["romance"][:3]:
+        Rating.objects.create(user=user, title=title, score=5.0)
+    for title in taste_catalog["action"][:3]:
+        Rating.objects.create(user=user, title=title, score=0.5)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from catalog.models import Genre, Title
 from ratings.models import Rating

@@ -159,3 +159,21 @@ def test_signed_in_users_have_their_own_budget(token_client, bob_client, catalog
 def test_health_is_never_throttled(api_client, db, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "1/min"}}
     assert all(api_client.get("/api/v1/health/").status_code == 200 for _ in range(3))
+
+
+def test_per_process_throttle_histories_expire_and_stay_bounded(fake_clock, monkeypatch):
+    from streamrec.throttles import ProcessHistories
+
+    histories = ProcessHistories()
+    histories.set("user_1", [3.0, 2.0], 60)
+    got = histories.get("user_1")
+    got.insert(0, 4.0)  # what a throttle does with the list it gets
+    assert histories.get("user_1") == [3.0, 2.0] and histories.get("user_2", []) == []
+    fake_clock.now += 61
+    assert histories.get("user_1") is None
+    monkeypatch.setattr(ProcessHistories, "MAX_KEYS", 2)
+    histories.set("user_2", [1.0], 60)
+    histories.set("user_3", [1.0], 60)  # user_1's expired entry is dropped to make room
+    assert set(histories._histories) == {"user_2", "user_3"}
+    histories.set("user_4", [1.0], 60)  # none expired: all are dropped, so a set stays cheap
+    assert set(histories._histories) == {"user_4"}

@@ -4,7 +4,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from catalog.models import Title
 from ratings.models import Dismissal, Rating
 
 from .test_pages_fixtures import catalog, rate_action_fan, trained  # noqa: F401

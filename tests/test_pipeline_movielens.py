@@ -3,7 +3,6 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from catalog.models import ImportRun, RejectedRow, Title
-from catalog.pipeline.base import RowError  # noqa: F401  (kept for symmetry with the other adapters)
 from ratings.models import Rating
 from tests.fixtures.pipeline import ML1M, MLLATEST, NETFLIX, TMDB_METADATA, copy_with, imported
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from recommender import algorithms
+from recommender import algorithms, scoring
 from recommender.selectors import serving_version
 from recommender.training import NotEnoughRatings, train_model_version
 
@@ -13,6 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-missing", action="store_true", help="do nothing when a model already serves")
 
     def handle(self, *args, algorithm, if_missing, **options):
+        # Web processes fold users in with numba kernels; compiling them (about 13 s, once per
+        # machine, cached on disk) here at set-up spares the first requests after a deploy.
+        scoring.warm_up()
         if if_missing and (current := serving_version()) is not None:
             self.stdout.write(f"model v{current.pk} ({current.algorithm}) already serves: RMSE={current.rmse:.4f} MAE={current.mae:.4f}")
             return
