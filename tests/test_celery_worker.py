@@ -6,6 +6,7 @@ import pytest
 import redis
 
 from ratings.models import Rating
+from recommender import serving
 from recommender.models import ModelVersion
 from recommender.selectors import recommend_for_user
 from streamrec.celery import app as celery_app
@@ -52,7 +53,13 @@ def test_retrain_in_a_worker_changes_recommendations(worker, settings):
     assert version.status == ModelVersion.Status.READY, version.error
     assert version.n_ratings == Rating.objects.count()
     assert Path(version.artifact_path).parent == settings.MODEL_DIR
-    after = recommend_for_user(user, n=5)
-    assert all(r.personalized for r in after)
+    # This process asked for the serving version moments ago (``before``) and asks again within
+    # VERSION_RECHECK_SECONDS: the worker may well have finished inside that window.
+    after = wait_for(
+        lambda: [r for r in recommend_for_user(user, n=5) if r.personalized],
+        serving.VERSION_RECHECK_SECONDS + 10,
+        "this process to serve the version the worker trained",
+    )
+    assert len(after) == 5
     assert [r.title.pk for r in after] != [r.title.pk for r in before]
     assert {r.title.pk for r in after} <= {t.pk for t in catalog["romance"][3:]}
