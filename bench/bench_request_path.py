@@ -33,9 +33,16 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.renderers import JSONRenderer  # noqa: E402
 
 from catalog.selectors import TitleFilters  # noqa: E402
+from recommender import api  # noqa: E402
 from recommender.api import recommendation_data, recommendation_query  # noqa: E402
-from recommender import selectors  # noqa: E402
-from recommender.selectors import KEPT_RANKING_SIZE, personal_inputs, personal_top_n, ranked_with_reasons, recommend_for_user  # noqa: E402
+from recommender.selectors import (  # noqa: E402
+    KEPT_RANKING_SIZE,
+    kept_answer,
+    personal_inputs,
+    personal_top_n,
+    ranked_with_reasons,
+    recommend_for_user,
+)
 from recommender.serving import current_model  # noqa: E402
 from streamrec.token_auth import user_for_token  # noqa: E402
 from timing import timed  # noqa: E402
@@ -51,12 +58,12 @@ def answered_from_memory(client: Client, inputs):
     """A recommendation request whose one query is answered from memory: what the query costs
     inside a request (timed alone it runs hot, with the database backend awake)."""
     def call():
-        read = selectors.personal_inputs
-        selectors.personal_inputs = lambda user: inputs
+        read = api.personal_inputs
+        api.personal_inputs = lambda user: inputs
         try:
             client.get("/api/v1/me/recommendations/", secure=True)
         finally:
-            selectors.personal_inputs = read
+            api.personal_inputs = read
     return call
 
 
@@ -76,7 +83,7 @@ def main() -> int:
         status = client.get(path, secure=True).status_code
         if status != 200:
             raise SystemExit(f"{path}: status {status} (DJANGO_ALLOWED_HOSTS must name 127.0.0.1)")
-    inputs = personal_inputs(user)  # the request above kept the user's ranking
+    inputs = personal_inputs(user)  # the request above kept the user's ranking and answer
     scores, dismissed = inputs.scores, inputs.dismissed
     recommendations = recommend_for_user(user)
     data = [recommendation_data(item) for item in recommendations]
@@ -89,12 +96,13 @@ def main() -> int:
         ("  token lookup in the database (kept per process after the first)", lambda: user_for_token(key)),
         ("  query parameters: none given (the defaults)", lambda: recommendation_query({})),
         ("  query parameters: n=10 (through the serializer)", lambda: recommendation_query({"n": "10"})),
-        ("  the user's ratings, dismissals and kept ranking (one query)", lambda: personal_inputs(user)),
+        ("  the user's ratings, dismissals, kept ranking and answer (one query)", lambda: personal_inputs(user)),
+        ("  is the kept answer current? (kept_answer)", lambda: kept_answer(model, inputs)),
         ("  with no kept ranking: fold-in, scoring and explanations", lambda: ranked_with_reasons(model, scores, KEPT_RANKING_SIZE + len(dismissed))),
         ("  of which fold-in and scoring of every title", lambda: model.top_n(scores, KEPT_RANKING_SIZE + len(dismissed))),
-        ("  picks, explanations, title summaries from the kept ranking", lambda: personal_top_n(model, user, inputs, 10, TitleFilters())),
-        ("  recommend_for_user (ratings read + all of the above but the view)", lambda: recommend_for_user(user)),
-        ("  JSON", lambda: JSONRenderer().render([recommendation_data(item) for item in recommendations])),
+        ("  without a current answer: picks, explanations, title summaries from the kept ranking", lambda: personal_top_n(model, user, inputs, 10, TitleFilters())),
+        ("  recommend_for_user (the pages' path: ratings read, kept ranking, picks)", lambda: recommend_for_user(user)),
+        ("  without a current answer: JSON", lambda: JSONRenderer().render([recommendation_data(item) for item in recommendations])),
     ]
     print(f"user {user.pk} with {len(scores)} ratings, {len(dismissed)} hidden; model v{model.version_id} over "
           f"{len(model.factors.title_ids):,} titles; {len(data)} recommendations; median of {args.repeats} calls")

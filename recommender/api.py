@@ -1,14 +1,30 @@
+import time
+
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import SafeCharField, TitleSummarySerializer
 from catalog.models import Title
 from catalog.selectors import TitleFilters
+from catalog.summaries import CATALOG_REVISION
+from streamrec import revisions
 from streamrec.api_errors import INVALID, UNAUTHENTICATED
 
-from .selectors import Recommendation, recommend_for_user
+from .selectors import (
+    KeptAnswer,
+    Recommendation,
+    answer_key,
+    kept_answer,
+    model_for,
+    personal_inputs,
+    recommend_for_user,
+    recommend_from_inputs,
+)
+from .services import keep_answer
 
 MAX_RECOMMENDATIONS = 100
 
@@ -70,6 +86,27 @@ def recommendation_data(item: Recommendation) -> dict:
     }
 
 
+def default_answer(user) -> bytes:
+    """The JSON body of ``user``'s recommendations with no parameters, as app screens ask for them:
+    the kept answer when it is current (``selectors.kept_answer``: made from exactly what the
+    database holds now), else made now and kept for the next request, in whichever process."""
+    inputs = personal_inputs(user)
+    model = model_for(inputs.scores)
+    kept = kept_answer(model, inputs) if model is not None else None
+    if kept is not None:
+        return kept
+    # Stamped with the catalog revision read before any title is: a change after it makes the
+    # answer stale.
+    revisions.check()
+    catalog_revision, made_at = revisions.seen(CATALOG_REVISION), time.time()
+    recommendations = recommend_from_inputs(model, user, inputs)
+    body = JSONRenderer().render([recommendation_data(item) for item in recommendations])
+    if model is not None and recommendations and recommendations[0].personalized:
+        shown = {item.title.pk for item in recommendations} | {item.because.title.pk for item in recommendations if item.because}
+        keep_answer(user, KeptAnswer(answer_key(model.version_id, inputs), catalog_revision, made_at, frozenset(shown), body).pack())
+    return body
+
+
 class MyRecommendationsView(APIView):
     """The signed-in user's top ``n`` titles in the model's ranking order, each with its predicted
     rating (popular titles until they rate enough)."""
@@ -80,6 +117,9 @@ class MyRecommendationsView(APIView):
         responses={200: RecommendationSerializer(many=True), **INVALID, **UNAUTHENTICATED},
     )
     def get(self, request):
+        if not request.query_params and request.accepted_media_type == JSONRenderer.media_type:
+            # The answer most app screens ask for, as JSONRenderer renders it: kept as rendered.
+            return HttpResponse(default_answer(request.user), content_type=JSONRenderer.media_type)
         data = recommendation_query(request.query_params)
         filters = TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"])
         recommendations = recommend_for_user(request.user, n=data["n"], filters=filters)

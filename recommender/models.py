@@ -52,12 +52,21 @@ class KeptRanking(models.Model):
     ratings it was computed from, and the best titles with their predicted stars and the liked title
     that explains each. It is read in the same query as the user's ratings and served only while
     that version still serves and the fingerprint matches those ratings (``selectors.kept_ranking``),
-    so it is never stale. Derived data: on PostgreSQL the table is UNLOGGED (no write-ahead log;
-    after a crash it is empty and rankings are computed again).
+    so it is never stale.
+
+    ``answer`` (packed by ``selectors.KeptAnswer``, empty when none): the JSON body of the user's
+    last default API answer (``GET /api/v1/me/recommendations/`` without parameters), stamped with
+    what it was made from: the serving version, the ratings and dismissals, and the catalog revision
+    and time of the title summaries shown in it. Served only while all of them still hold
+    (``selectors.kept_answer``).
+
+    Derived data: on PostgreSQL the table is UNLOGGED (no write-ahead log; after a crash it is empty
+    and rankings are computed again).
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
     ranking = models.BinaryField()
+    answer = models.BinaryField(default=b"")
 
     def __str__(self) -> str:
         return f"ranking of user {self.user_id}"

@@ -1,6 +1,7 @@
 """Reads of model versions, and recommendations served from the current one."""
 import hashlib
 import struct
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,9 +17,10 @@ from catalog.selectors import (
     title_ids_matching,
     title_summaries,
 )
-from catalog.summaries import inactive_title_ids
+from catalog.summaries import CATALOG_REVISION, SUMMARY_CACHE_SECONDS, inactive_title_ids
 from ratings.models import Dismissal, Rating
 from ratings.selectors import user_scores
+from streamrec.models import Revision
 from streamrec.prepared import prepared_cursor
 
 from .content import TitleContent
@@ -141,41 +143,46 @@ def personal_model(user) -> tuple["LoadedModel | None", dict[int, float]]:
 @dataclass(frozen=True)
 class PersonalInputs:
     """What a user's recommendations are computed from, read fresh: their scores by title id, the
-    titles they dismissed, and their kept ranking (``KeptRanking.ranking``) or None."""
+    titles they dismissed, their kept ranking (``KeptRanking.ranking``) and answer
+    (``KeptRanking.answer``) or None, and the catalog revision's number at the time of the read."""
 
     scores: dict[int, float]
     dismissed: set[int]
     kept: bytes | None = None
+    answer: bytes | None = None
+    catalog_revision: int = 0
 
 
 def personal_inputs(user) -> PersonalInputs:
-    """``user``'s ratings, dismissals and kept ranking in one database round trip.
+    """``user``'s ratings, dismissals, kept ranking and kept answer in one database round trip.
 
     Every recommendation request reads them. Written in SQL because the ORM took three times as long
     to build this union as the database took to answer it, and prepared (``streamrec.prepared``):
     planning it took as long as running it.
     """
-    # The kept ranking comes first: PostgreSQL types each column of a union from its first branches.
+    # The kept row comes first: PostgreSQL types each column of a union from its first branches.
     sql = (
-        f"SELECT NULL, NULL, ranking FROM {KeptRanking._meta.db_table} WHERE user_id = %s "
-        f"UNION ALL SELECT title_id, score, NULL FROM {Rating._meta.db_table} WHERE user_id = %s "
-        f"UNION ALL SELECT title_id, NULL, NULL FROM {Dismissal._meta.db_table} WHERE user_id = %s "
+        f"SELECT NULL, NULL, ranking, answer, (SELECT number FROM {Revision._meta.db_table} WHERE name = %s) "
+        f"FROM {KeptRanking._meta.db_table} WHERE user_id = %s "
+        f"UNION ALL SELECT title_id, score, NULL, NULL, NULL FROM {Rating._meta.db_table} WHERE user_id = %s "
+        f"UNION ALL SELECT title_id, NULL, NULL, NULL, NULL FROM {Dismissal._meta.db_table} WHERE user_id = %s "
         "ORDER BY 1"
     )
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [user.pk] * 3)
+        cursor.execute(sql, [CATALOG_REVISION] + [user.pk] * 3)
         rows = cursor.fetchall()
     scores: dict[int, float] = {}
     dismissed: set[int] = set()
-    kept = None
-    for title_id, score, ranking in rows:
+    kept = answer = None
+    catalog_revision = 0
+    for title_id, score, ranking, answer_bytes, revision in rows:
         if ranking is not None:
-            kept = bytes(ranking)
+            kept, answer, catalog_revision = bytes(ranking), bytes(answer_bytes) or None, revision or 0
         elif score is None:
             dismissed.add(title_id)
         else:
             scores[title_id] = score
-    return PersonalInputs(scores, dismissed, kept)
+    return PersonalInputs(scores, dismissed, kept, answer, catalog_revision)
 
 
 def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
@@ -186,7 +193,12 @@ def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()
     the most popular titles by damped average instead (``personalized`` is False).
     """
     inputs = personal_inputs(user) if user.is_authenticated else PersonalInputs({}, set())
-    model = model_for(inputs.scores)
+    return recommend_from_inputs(model_for(inputs.scores), user, inputs, n, filters)
+
+
+def recommend_from_inputs(model, user, inputs: PersonalInputs, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
+    """``recommend_for_user`` from ``inputs`` already read (``personal_inputs``) and the serving
+    ``model`` for them (``model_for``)."""
     if model is not None:
         personal = personal_top_n(model, user, inputs, n, filters)
         if personal:
@@ -280,6 +292,62 @@ def kept_ranking(model, user, inputs: PersonalInputs, n: int):
     ranked, liked = ranked_with_reasons(model, inputs.scores, count)
     keep_ranking(user, KeptList(model.version_id, fingerprint, count, ranked, liked).pack())
     return ranked, liked
+
+
+# A kept answer shows title summaries; past this age it is made again, so a change that moved no
+# revision (a bulk UPDATE) shows no later than in a process's own summaries.
+KEPT_ANSWER_SECONDS = SUMMARY_CACHE_SECONDS
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """An API answer as kept in ``KeptRanking.answer``: a header (``answer_key``, the catalog
+    revision as the process that made it had last read it, when it was made (Unix time), how many
+    titles it shows), those titles' ids (packed), then the JSON body."""
+
+    key: bytes  # ``answer_key``
+    catalog_revision: int
+    made_at: float
+    title_ids: frozenset[int]
+    body: bytes
+
+    HEADER = struct.Struct("<16sqdq")
+
+    def pack(self) -> bytes:
+        ids = np.array(sorted(self.title_ids), dtype=np.int64)
+        return self.HEADER.pack(self.key, self.catalog_revision, self.made_at, len(ids)) + ids.tobytes() + self.body
+
+    @classmethod
+    def unpack(cls, data: bytes) -> "KeptAnswer":
+        key, catalog_revision, made_at, count = cls.HEADER.unpack_from(data)
+        ids_end = cls.HEADER.size + 8 * count
+        ids = np.frombuffer(data, dtype=np.int64, count=count, offset=cls.HEADER.size)
+        return cls(key, catalog_revision, made_at, frozenset(ids.tolist()), data[ids_end:])
+
+
+def answer_key(version_id: int, inputs: PersonalInputs) -> bytes:
+    """A digest of what an answer's choice of titles depends on besides the catalog: the serving
+    version, the user's ratings (``ratings_fingerprint``) and their dismissals."""
+    dismissed = np.array(sorted(inputs.dismissed), dtype=np.int64)
+    return hashlib.blake2b(
+        struct.pack("<q", version_id) + ratings_fingerprint(inputs.scores) + dismissed.tobytes(), digest_size=16
+    ).digest()
+
+
+def kept_answer(model, inputs: PersonalInputs) -> bytes | None:
+    """The kept answer's body (``KeptAnswer``) when it is current: made by the serving ``model``
+    from exactly these ratings and dismissals, under the catalog revision the database has now,
+    less than ``KEPT_ANSWER_SECONDS`` ago, and showing no title hidden since. Else None."""
+    if inputs.answer is None:
+        return None
+    answer = KeptAnswer.unpack(inputs.answer)
+    current = (
+        answer.key == answer_key(model.version_id, inputs)
+        and answer.catalog_revision == inputs.catalog_revision
+        and 0 <= time.time() - answer.made_at < KEPT_ANSWER_SECONDS
+        and inactive_title_ids().isdisjoint(answer.title_ids)
+    )
+    return answer.body if current else None
 
 
 def ratings_fingerprint(scores: dict[int, float]) -> bytes:

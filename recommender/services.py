@@ -44,18 +44,30 @@ def clear_artifact_error(version: ModelVersion) -> None:
 
 
 def keep_ranking(user, ranking: bytes) -> None:
-    """Keep ``user``'s ranking (``KeptRanking.ranking``) for their next request, replacing the last.
+    """Keep ``user``'s ranking (``KeptRanking.ranking``) for their next request, replacing the last
+    and the answer made from it (``KeptRanking.answer``).
 
     One upsert. Best effort: the ranking was just served, so a failed write is logged and only
     means it is computed again next time.
     """
     sql = (
-        f"INSERT INTO {KeptRanking._meta.db_table} (user_id, ranking) VALUES (%s, %s) "
-        "ON CONFLICT (user_id) DO UPDATE SET ranking = excluded.ranking"
+        f"INSERT INTO {KeptRanking._meta.db_table} (user_id, ranking, answer) VALUES (%s, %s, %s) "
+        "ON CONFLICT (user_id) DO UPDATE SET ranking = excluded.ranking, answer = excluded.answer"
     )
+    _best_effort_write(sql, [user.pk, ranking, b""], f"the ranking of user {user.pk}")
+
+
+def keep_answer(user, answer: bytes) -> None:
+    """Keep ``user``'s default API answer (``KeptRanking.answer``) beside their kept ranking, which
+    it was made from (none kept: nothing to do). Best effort, like ``keep_ranking``."""
+    sql = f"UPDATE {KeptRanking._meta.db_table} SET answer = %s WHERE user_id = %s"
+    _best_effort_write(sql, [answer, user.pk], f"the answer of user {user.pk}")
+
+
+def _best_effort_write(sql: str, params: list, what: str) -> None:
     try:
         # Inside a transaction a failed statement would abort it: isolate the write in a savepoint.
         with transaction.atomic() if connection.in_atomic_block else nullcontext(), prepared_cursor() as cursor:
-            cursor.execute(sql, [user.pk, ranking])
+            cursor.execute(sql, params)
     except DatabaseError:
-        logger.warning("could not keep the ranking of user %s", user.pk, exc_info=True)
+        logger.warning("could not keep %s", what, exc_info=True)

@@ -3,9 +3,9 @@
 For the few small queries run on nearly every request (a user's ratings), planning cost as much as
 running them. ``prepared_cursor()`` gives a Django cursor (errors translated, queries logged and
 counted like any other) over a psycopg server-side-binding cursor that prepares each statement it
-runs; psycopg keeps the prepared statements of each connection (at most ``prepared_max``). The
-settings give the connection a ``prepare_threshold``, without which psycopg prepares nothing. On
-other databases it is an ordinary cursor.
+runs and reads results in binary; psycopg keeps the prepared statements of each connection (at most
+``prepared_max``). The settings give the connection a ``prepare_threshold``, without which psycopg
+prepares nothing. On other databases it is an ordinary cursor.
 
 A connection pooler in front of PostgreSQL must support prepared statements (PgBouncer 1.21 or later
 with ``max_prepared_statements``).
@@ -17,7 +17,12 @@ from django.db import connection
 
 
 class PreparingCursor(psycopg.Cursor):
-    """Binds parameters on the server and prepares every statement it executes."""
+    """Binds parameters on the server, prepares every statement it executes and asks for results in
+    binary (no text to parse: a kept ranking's bytes arrive as they are, not in hex)."""
+
+    def __init__(self, connection, **kwargs):
+        super().__init__(connection, **kwargs)
+        self.format = psycopg.pq.Format.BINARY
 
     def execute(self, query, params=None, *, prepare=True, binary=None):
         return super().execute(query, params, prepare=prepare, binary=binary)

@@ -73,6 +73,13 @@ def check() -> None:
         _next_check = now + RECHECK_SECONDS
 
 
+def seen(name: str) -> int:
+    """Revision ``name``'s number as this process last read it (``check``): a copy made from what
+    this process keeps may be shared with other processes stamped with it, and is current only
+    while the database's number is still the same."""
+    return _seen.get(name, 0)
+
+
 def recheck() -> None:
     """Make the next ``check`` read the counters (tests)."""
     global _next_check

@@ -34,3 +34,12 @@ def test_prepared_queries_are_logged_and_counted_with_their_sql(user):
 def test_database_errors_are_django_errors(db):
     with pytest.raises(DatabaseError), prepared_cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM auth_user WHERE id = %s", [1])
+
+
+@postgres_only
+def test_results_come_in_binary_as_python_values(user):
+    packed = bytes(range(256)) * 4
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::bytea, %s::bigint, %s::float8, NULL::bigint", [packed, 2**40, 4.5])
+        assert cursor.fetchone() == (packed, 2**40, 4.5, None)
+        assert cursor.cursor.pgresult.fformat(0) == 1  # binary
