@@ -91,7 +91,7 @@ def default_answer(user) -> bytes:
     the kept answer when it is current (``selectors.kept_answer``: made from exactly what the
     database holds now), else made now and kept for the next request, in whichever process."""
     inputs = personal_inputs(user)
-    model = model_for(inputs.scores)
+    model = model_for(inputs.rating_count)
     kept = kept_answer(model, inputs) if model is not None else None
     if kept is not None:
         return kept
@@ -103,7 +103,7 @@ def default_answer(user) -> bytes:
     body = JSONRenderer().render([recommendation_data(item) for item in recommendations])
     if model is not None and recommendations and recommendations[0].personalized:
         shown = {item.title.pk for item in recommendations} | {item.because.title.pk for item in recommendations if item.because}
-        keep_answer(user, KeptAnswer(answer_key(model.version_id, inputs), catalog_revision, made_at, frozenset(shown), body).pack())
+        keep_answer(user, KeptAnswer(answer_key(model.version_id, inputs), catalog_revision, made_at, tuple(sorted(shown)), body).pack())
     return body
 
 

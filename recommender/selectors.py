@@ -4,9 +4,11 @@ import struct
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+from django.db import connection
 from django.db.models import Q
 
 from catalog.models import Title
@@ -127,39 +129,91 @@ class Recommendation:
         return "Popular with StreamRec viewers; rate a few titles for personal picks"
 
 
-def model_for(scores: dict[int, float]) -> "LoadedModel | None":
-    """The serving model when a user with these ratings gets personal predictions, else None."""
+def model_for(rating_count: int) -> "LoadedModel | None":
+    """The serving model when a user with this many ratings gets personal predictions, else None."""
     from .serving import current_model
 
-    return current_model() if len(scores) >= MIN_RATINGS_FOR_PERSONAL else None
+    return current_model() if rating_count >= MIN_RATINGS_FOR_PERSONAL else None
 
 
 def personal_model(user) -> tuple["LoadedModel | None", dict[int, float]]:
     """``user``'s current ratings, and the serving model if it can predict for them (else None)."""
     scores = user_scores(user) if user.is_authenticated else {}
-    return model_for(scores), scores
+    return model_for(len(scores)), scores
+
+
+# A user's ratings as read for recommendations: (title id, score) pairs in title id order, packed
+# big-endian as PostgreSQL's int8send/float8send write them.
+RATING_ROW = np.dtype([("title_id", ">i8"), ("score", ">f8")])
+TITLE_ID = np.dtype(">i8")
 
 
 @dataclass(frozen=True)
 class PersonalInputs:
-    """What a user's recommendations are computed from, read fresh: their scores by title id, the
-    titles they dismissed, their kept ranking (``KeptRanking.ranking``) and answer
-    (``KeptRanking.answer``) or None, and the catalog revision's number at the time of the read."""
+    """What a user's recommendations are computed from, read fresh: their ratings (``RATING_ROW``
+    pairs) and dismissed title ids (``TITLE_ID``s), both packed in title id order, their kept
+    ranking (``KeptRanking.ranking``) and answer (``KeptRanking.answer``) or None, and with them
+    the catalog revision's number at the time of the read (else 0).
 
-    scores: dict[int, float]
-    dismissed: set[int]
+    Packed, so a request served from the kept answer hashes the ratings without making a Python
+    object of each."""
+
+    ratings: bytes = b""
+    dismissed_ids: bytes = b""
     kept: bytes | None = None
     answer: bytes | None = None
     catalog_revision: int = 0
+
+    @cached_property
+    def scores(self) -> dict[int, float]:
+        rows = np.frombuffer(self.ratings, dtype=RATING_ROW)
+        return dict(zip(rows["title_id"].tolist(), rows["score"].tolist(), strict=True))
+
+    @cached_property
+    def dismissed(self) -> set[int]:
+        return set(np.frombuffer(self.dismissed_ids, dtype=TITLE_ID).tolist())
+
+    @property
+    def rating_count(self) -> int:
+        return len(self.ratings) // RATING_ROW.itemsize
+
+    @cached_property
+    def fingerprint(self) -> bytes:
+        """A digest of the exact (title id, score) pairs."""
+        return hashlib.blake2b(self.ratings, digest_size=16).digest()
 
 
 def personal_inputs(user) -> PersonalInputs:
     """``user``'s ratings, dismissals, kept ranking and kept answer in one database round trip.
 
     Every recommendation request reads them. Written in SQL because the ORM took three times as long
-    to build this union as the database took to answer it, and prepared (``streamrec.prepared``):
-    planning it took as long as running it.
+    to build it as the database took to answer it, and prepared (``streamrec.prepared``): planning
+    it took as long as running it.
     """
+    if connection.vendor == "postgresql":
+        return _personal_inputs_packed_by_postgresql(user)
+    return _personal_inputs_portable(user)
+
+
+def _personal_inputs_packed_by_postgresql(user) -> PersonalInputs:
+    """One row: the database packs the ratings and dismissals (one value each, not a row per rating)."""
+    sql = (
+        f"SELECT k.ranking, k.answer, (SELECT number FROM {Revision._meta.db_table} WHERE name = %s), "
+        f"(SELECT string_agg(int8send(title_id) || float8send(score), ''::bytea ORDER BY title_id) "
+        f"FROM {Rating._meta.db_table} WHERE user_id = %s), "
+        f"(SELECT string_agg(int8send(title_id), ''::bytea ORDER BY title_id) FROM {Dismissal._meta.db_table} WHERE user_id = %s) "
+        f"FROM (SELECT 1) AS one LEFT JOIN {KeptRanking._meta.db_table} k ON k.user_id = %s"
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [CATALOG_REVISION] + [user.pk] * 3)
+        ranking, answer, revision, ratings, dismissed_ids = cursor.fetchone()
+    if ranking is None:
+        return PersonalInputs(ratings or b"", dismissed_ids or b"")
+    return PersonalInputs(ratings or b"", dismissed_ids or b"", ranking, answer or None, revision or 0)
+
+
+def _personal_inputs_portable(user) -> PersonalInputs:
+    """The same in SQL any database runs: a row per rating and dismissal, packed here."""
     # The kept row comes first: PostgreSQL types each column of a union from its first branches.
     sql = (
         f"SELECT NULL, NULL, ranking, answer, (SELECT number FROM {Revision._meta.db_table} WHERE name = %s) "
@@ -168,21 +222,22 @@ def personal_inputs(user) -> PersonalInputs:
         f"UNION ALL SELECT title_id, NULL, NULL, NULL, NULL FROM {Dismissal._meta.db_table} WHERE user_id = %s "
         "ORDER BY 1"
     )
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [CATALOG_REVISION] + [user.pk] * 3)
         rows = cursor.fetchall()
-    scores: dict[int, float] = {}
-    dismissed: set[int] = set()
+    ratings, dismissed = [], []
     kept = answer = None
     catalog_revision = 0
     for title_id, score, ranking, answer_bytes, revision in rows:
         if ranking is not None:
             kept, answer, catalog_revision = bytes(ranking), bytes(answer_bytes) or None, revision or 0
         elif score is None:
-            dismissed.add(title_id)
+            dismissed.append(title_id)
         else:
-            scores[title_id] = score
-    return PersonalInputs(scores, dismissed, kept, answer, catalog_revision)
+            ratings.append((title_id, score))
+    return PersonalInputs(
+        np.array(ratings, dtype=RATING_ROW).tobytes(), np.array(dismissed, dtype=TITLE_ID).tobytes(), kept, answer, catalog_revision
+    )
 
 
 def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
@@ -192,8 +247,8 @@ def recommend_for_user(user, n: int = 10, filters: TitleFilters = TitleFilters()
     Users with fewer than ``MIN_RATINGS_FOR_PERSONAL`` ratings, or when no model serves, get
     the most popular titles by damped average instead (``personalized`` is False).
     """
-    inputs = personal_inputs(user) if user.is_authenticated else PersonalInputs({}, set())
-    return recommend_from_inputs(model_for(inputs.scores), user, inputs, n, filters)
+    inputs = personal_inputs(user) if user.is_authenticated else PersonalInputs()
+    return recommend_from_inputs(model_for(inputs.rating_count), user, inputs, n, filters)
 
 
 def recommend_from_inputs(model, user, inputs: PersonalInputs, n: int = 10, filters: TitleFilters = TitleFilters()) -> list[Recommendation]:
@@ -249,7 +304,7 @@ class KeptList:
     the liked title explaining it (0: none), as packed arrays."""
 
     version_id: int
-    fingerprint: bytes  # ``ratings_fingerprint``
+    fingerprint: bytes  # ``PersonalInputs.fingerprint``
     count: int
     ranked: list[tuple[int, float]]
     liked: dict[int, int]  # title id -> the liked title explaining it
@@ -283,7 +338,7 @@ def kept_ranking(model, user, inputs: PersonalInputs, n: int):
     have not changed since, as when an app screen or the home page is shown again, is spared the
     fold-in and scoring; their ratings are still read on every request, so a new rating counts at
     once."""
-    fingerprint = ratings_fingerprint(inputs.scores)
+    fingerprint = inputs.fingerprint
     if inputs.kept is not None:
         kept = KeptList.unpack(inputs.kept)
         if kept.version_id == model.version_id and kept.fingerprint == fingerprint and kept.count >= n:
@@ -303,35 +358,31 @@ KEPT_ANSWER_SECONDS = SUMMARY_CACHE_SECONDS
 class KeptAnswer:
     """An API answer as kept in ``KeptRanking.answer``: a header (``answer_key``, the catalog
     revision as the process that made it had last read it, when it was made (Unix time), how many
-    titles it shows), those titles' ids (packed), then the JSON body."""
+    titles it shows), those titles' ids, then the JSON body."""
 
     key: bytes  # ``answer_key``
     catalog_revision: int
     made_at: float
-    title_ids: frozenset[int]
+    title_ids: tuple[int, ...]
     body: bytes
 
     HEADER = struct.Struct("<16sqdq")
 
     def pack(self) -> bytes:
-        ids = np.array(sorted(self.title_ids), dtype=np.int64)
-        return self.HEADER.pack(self.key, self.catalog_revision, self.made_at, len(ids)) + ids.tobytes() + self.body
+        ids = struct.pack(f"<{len(self.title_ids)}q", *self.title_ids)
+        return self.HEADER.pack(self.key, self.catalog_revision, self.made_at, len(self.title_ids)) + ids + self.body
 
     @classmethod
     def unpack(cls, data: bytes) -> "KeptAnswer":
         key, catalog_revision, made_at, count = cls.HEADER.unpack_from(data)
-        ids_end = cls.HEADER.size + 8 * count
-        ids = np.frombuffer(data, dtype=np.int64, count=count, offset=cls.HEADER.size)
-        return cls(key, catalog_revision, made_at, frozenset(ids.tolist()), data[ids_end:])
+        ids = struct.unpack_from(f"<{count}q", data, cls.HEADER.size)
+        return cls(key, catalog_revision, made_at, ids, data[cls.HEADER.size + 8 * count:])
 
 
 def answer_key(version_id: int, inputs: PersonalInputs) -> bytes:
     """A digest of what an answer's choice of titles depends on besides the catalog: the serving
-    version, the user's ratings (``ratings_fingerprint``) and their dismissals."""
-    dismissed = np.array(sorted(inputs.dismissed), dtype=np.int64)
-    return hashlib.blake2b(
-        struct.pack("<q", version_id) + ratings_fingerprint(inputs.scores) + dismissed.tobytes(), digest_size=16
-    ).digest()
+    version, the user's ratings (their fingerprint) and their dismissals."""
+    return hashlib.blake2b(struct.pack("<q", version_id) + inputs.fingerprint + inputs.dismissed_ids, digest_size=16).digest()
 
 
 def kept_answer(model, inputs: PersonalInputs) -> bytes | None:
@@ -348,16 +399,6 @@ def kept_answer(model, inputs: PersonalInputs) -> bytes | None:
         and inactive_title_ids().isdisjoint(answer.title_ids)
     )
     return answer.body if current else None
-
-
-def ratings_fingerprint(scores: dict[int, float]) -> bytes:
-    """A digest of the exact (title id, score) pairs, in order."""
-    count = len(scores)
-    return hashlib.blake2b(
-        np.fromiter(scores.keys(), dtype=np.int64, count=count).tobytes()
-        + np.fromiter(scores.values(), dtype=np.float64, count=count).tobytes(),
-        digest_size=16,
-    ).digest()
 
 
 def _active_picks(ranked: list[tuple[int, float]], liked: dict[int, int], n: int):

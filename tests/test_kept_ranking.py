@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from ratings.models import Dismissal, Rating
 from recommender import selectors, serving
 from recommender.models import KeptRanking
-from recommender.selectors import KeptList, personal_inputs, ratings_fingerprint, recommend_for_user
+from recommender.selectors import KeptList, personal_inputs, recommend_for_user
 
 from .conftest import give_romance_taste
 
@@ -61,7 +61,7 @@ def test_a_new_rating_computes_the_ranking_again(token_client, personal, taste_c
     second = ids(token_client.get(URL))
     assert len(scoring_calls) == 2 and first[0] not in second
     kept = KeptList.unpack(bytes(KeptRanking.objects.get(user=personal).ranking))
-    assert kept.fingerprint == ratings_fingerprint(personal_inputs(personal).scores)
+    assert kept.fingerprint == personal_inputs(personal).fingerprint
     changed = Rating.objects.get(user=personal, title_id=first[0])
     changed.score = 1.0
     changed.save()
