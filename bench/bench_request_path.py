@@ -33,8 +33,9 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.renderers import JSONRenderer  # noqa: E402
 
 from catalog.selectors import TitleFilters  # noqa: E402
-from recommender import api  # noqa: E402
-from recommender.api import recommendation_data, recommendation_query  # noqa: E402
+from recommender import answers  # noqa: E402
+from recommender.answers import recommendation_data  # noqa: E402
+from recommender.api import recommendation_query  # noqa: E402
 from recommender.selectors import (  # noqa: E402
     KEPT_RANKING_SIZE,
     kept_answer,
@@ -58,12 +59,12 @@ def answered_from_memory(client: Client, inputs):
     """A recommendation request whose one query is answered from memory: what the query costs
     inside a request (timed alone it runs hot, with the database backend awake)."""
     def call():
-        read = api.personal_inputs
-        api.personal_inputs = lambda user: inputs
+        read = answers.personal_inputs
+        answers.personal_inputs = lambda user: inputs
         try:
             client.get("/api/v1/me/recommendations/", secure=True)
         finally:
-            api.personal_inputs = read
+            answers.personal_inputs = read
     return call
 
 

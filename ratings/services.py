@@ -11,6 +11,7 @@ from django.utils import timezone
 from catalog.models import Title
 
 from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Rating, WatchlistEntry
+from .signals import ratings_changed
 
 User = get_user_model()
 
@@ -36,6 +37,12 @@ def rate_title(*, user, title: Title, score) -> tuple[Rating, bool]:
 
     Safe under concurrent requests for the same user and title: one row, the last write wins.
     """
+    rating, created = _write_rating(user, title, score)
+    ratings_changed.send(sender=Rating, user=user)
+    return rating, created
+
+
+def _write_rating(user, title: Title, score) -> tuple[Rating, bool]:
     value = validate_score(score)
     if not title.is_active:
         raise ValidationError("This title is no longer in the catalog.", code="inactive")
@@ -55,6 +62,8 @@ def rate_title(*, user, title: Title, score) -> tuple[Rating, bool]:
 def remove_rating(*, user, title: Title) -> bool:
     """Delete ``user``'s rating of ``title``; returns whether there was one."""
     deleted, _ = Rating.objects.filter(user=user, title=title).delete()
+    if deleted:
+        ratings_changed.send(sender=Rating, user=user)
     return deleted > 0
 
 
@@ -231,11 +240,15 @@ def remove_from_watchlist(*, user, title: Title) -> bool:
 def dismiss_title(*, user, title: Title) -> bool:
     """Mark ``title`` as not interesting for ``user``; returns whether it was new."""
     _, created = Dismissal.objects.get_or_create(user=user, title=title)
+    if created:
+        ratings_changed.send(sender=Dismissal, user=user)
     return created
 
 
 def undo_dismissal(*, user, title: Title) -> bool:
     deleted, _ = Dismissal.objects.filter(user=user, title=title).delete()
+    if deleted:
+        ratings_changed.send(sender=Dismissal, user=user)
     return deleted > 0
 
 
@@ -340,6 +353,8 @@ def sync_ratings(*, user, changes: list[SyncChange]) -> SyncResult:
             outcome = apply_sync_change(rating, change.score, when)
         setattr(result, outcome, getattr(result, outcome) + 1)
         result.outcomes.append((title_id, outcome))
+    if result.created or result.updated or result.deleted:
+        ratings_changed.send(sender=Rating, user=user)
     return result
 
 
@@ -440,6 +455,8 @@ def import_ratings_csv(user, text: str) -> CsvImportResult:
     with transaction.atomic():
         counts = upsert_ratings(batch)
     result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
+    if result.created or result.updated:
+        ratings_changed.send(sender=Rating, user=user)
     return result
 
 

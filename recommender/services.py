@@ -2,10 +2,15 @@
 import logging
 from contextlib import nullcontext
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.dispatch import receiver
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from ratings.signals import ratings_changed
+from streamrec.outbox import send
 from streamrec.prepared import prepared_cursor
 
 from .models import KeptRanking, ModelVersion
@@ -71,3 +76,27 @@ def _best_effort_write(sql: str, params: list, what: str) -> None:
             cursor.execute(sql, params)
     except DatabaseError:
         logger.warning("could not keep %s", what, exc_info=True)
+
+
+PREPARE_ANSWER_TASK = "recommender.tasks.prepare_answer"
+
+
+@receiver(ratings_changed)
+def prepare_answer_soon(sender, user, **kwargs) -> None:
+    """``user``'s ratings or dismissals changed, so their kept answer is stale: once the change
+    commits, ask a worker to make the next one ahead (``tasks.prepare_answer``), so the request
+    that follows is served it rather than computing it.
+
+    Best effort, and not through the outbox: with no worker (tasks run in-process) or the broker
+    down nothing is sent, and the next request makes the answer itself, as it always can.
+    """
+    if current_app.conf.task_always_eager:
+        return
+    transaction.on_commit(lambda: _send_prepare_answer(user.pk), robust=True)
+
+
+def _send_prepare_answer(user_id: int) -> None:
+    try:
+        send(PREPARE_ANSWER_TASK, [user_id], {})
+    except (BrokerUnavailable, OSError) as exc:
+        logger.info("broker unavailable; the answer of user %s is made on their next request: %s", user_id, exc)

@@ -122,6 +122,33 @@ def private_redis(tmp_path):
         server.stop()
 
 
+def reset_broker_pools() -> None:
+    """Forget pooled broker connections, so the next send connects to the broker configured now."""
+    from kombu import pools
+
+    from streamrec.celery import app as celery_app
+
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def sending_to_broker(private_redis, settings):
+    """The site as configured in production: CELERY_BROKER_URL set (here: a private redis-server,
+    returned), tasks sent to workers rather than run in-process."""
+    from streamrec.celery import app as celery_app
+
+    settings.CELERY_BROKER_URL = private_redis.url
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager)
+    conf.broker_url, conf.task_always_eager = private_redis.url, False
+    reset_broker_pools()
+    yield private_redis
+    conf.broker_url, conf.task_always_eager = saved
+    reset_broker_pools()
+
+
 @pytest.fixture
 def start_worker(model_dir, tmp_path):
     """``start_worker(broker_url)`` starts a real Celery worker process (see tests/processes.py) on the

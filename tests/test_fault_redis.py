@@ -13,7 +13,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from kombu import pools
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -34,26 +33,12 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 QUEUED_NAMES = {"recommender.tasks.retrain", "catalog.tasks.import_files"}
 
 
-def reset_broker_pools() -> None:
-    """Forget pooled broker connections, so the next send connects to the broker configured now."""
-    pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
-def site_with_broker(private_redis, settings, tmp_path):
-    """The site as configured in production: CELERY_BROKER_URL set (here: the private redis-server),
-    tasks sent to workers rather than run in-process."""
-    settings.CELERY_BROKER_URL = private_redis.url
+def site_with_broker(sending_to_broker, settings, tmp_path):
+    """The site with a broker (the private redis-server, see ``sending_to_broker``), and a directory
+    for uploaded catalog files."""
     settings.CATALOG_UPLOAD_DIR = tmp_path / "uploads"
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
-    conf.broker_url, conf.task_always_eager = private_redis.url, False
-    reset_broker_pools()
-    yield private_redis
-    conf.broker_url, conf.task_always_eager = saved
-    reset_broker_pools()
+    return sending_to_broker
 
 
 def queued_in_redis(server, queue: str) -> list[str]:
