@@ -56,6 +56,8 @@ def default_answer(user) -> bytes:
     recommendations = recommend_from_inputs(model, user, inputs)
     body = JSONRenderer().render([recommendation_data(item) for item in recommendations])
     if model is not None and recommendations and recommendations[0].personalized:
-        shown = {item.title.pk for item in recommendations} | {item.because.title.pk for item in recommendations if item.because}
-        keep_answer(user, KeptAnswer(answer_key(model.version_id, inputs), catalog_revision, made_at, tuple(sorted(shown)), body).pack())
+        # The recommended titles only: the liked titles explaining them are shown whether or not
+        # they are still active, as in a list made now.
+        recommended = tuple(sorted(item.title.pk for item in recommendations))
+        keep_answer(user, KeptAnswer(answer_key(model.version_id, inputs), catalog_revision, made_at, recommended, body).pack())
     return body

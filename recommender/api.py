@@ -64,7 +64,7 @@ class MyRecommendationsView(APIView):
         responses={200: RecommendationSerializer(many=True), **INVALID, **UNAUTHENTICATED},
     )
     def get(self, request):
-        if not request.query_params and request.accepted_media_type == JSONRenderer.media_type:
+        if not request.query_params and type(request.accepted_renderer) is JSONRenderer and request.accepted_media_type == JSONRenderer.media_type:
             # The answer most app screens ask for, as JSONRenderer renders it: kept as rendered.
             return HttpResponse(default_answer(request.user), content_type=JSONRenderer.media_type)
         data = recommendation_query(request.query_params)

@@ -66,7 +66,8 @@ class KeptRanking(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
     ranking = models.BinaryField()
-    answer = models.BinaryField(default=b"")
+    # A database default too: processes still running the code before this field insert rows without it.
+    answer = models.BinaryField(default=b"", db_default=b"")
 
     def __str__(self) -> str:
         return f"ranking of user {self.user_id}"

@@ -350,15 +350,18 @@ def kept_ranking(model, user, inputs: PersonalInputs, n: int):
 
 
 # A kept answer shows title summaries; past this age it is made again, so a change that moved no
-# revision (a bulk UPDATE) shows no later than in a process's own summaries.
+# revision (a bulk UPDATE) shows no later than this after the summaries it was made from.
 KEPT_ANSWER_SECONDS = SUMMARY_CACHE_SECONDS
+# Part of every answer's key: change it with the answer's JSON, so no process serves an answer
+# written in another shape (during a deploy, old and new code share the kept rows).
+ANSWER_FORMAT = 1
 
 
 @dataclass(frozen=True)
 class KeptAnswer:
     """An API answer as kept in ``KeptRanking.answer``: a header (``answer_key``, the catalog
     revision as the process that made it had last read it, when it was made (Unix time), how many
-    titles it shows), those titles' ids, then the JSON body."""
+    titles it recommends), those titles' ids, then the JSON body."""
 
     key: bytes  # ``answer_key``
     catalog_revision: int
@@ -374,6 +377,7 @@ class KeptAnswer:
 
     @classmethod
     def unpack(cls, data: bytes) -> "KeptAnswer":
+        """Raises ``struct.error`` for bytes that are not a packed answer."""
         key, catalog_revision, made_at, count = cls.HEADER.unpack_from(data)
         ids = struct.unpack_from(f"<{count}q", data, cls.HEADER.size)
         return cls(key, catalog_revision, made_at, ids, data[cls.HEADER.size + 8 * count:])
@@ -381,17 +385,23 @@ class KeptAnswer:
 
 def answer_key(version_id: int, inputs: PersonalInputs) -> bytes:
     """A digest of what an answer's choice of titles depends on besides the catalog: the serving
-    version, the user's ratings (their fingerprint) and their dismissals."""
-    return hashlib.blake2b(struct.pack("<q", version_id) + inputs.fingerprint + inputs.dismissed_ids, digest_size=16).digest()
+    version, the user's ratings (their fingerprint) and their dismissals, and the answer's format."""
+    return hashlib.blake2b(
+        struct.pack("<qq", ANSWER_FORMAT, version_id) + inputs.fingerprint + inputs.dismissed_ids, digest_size=16
+    ).digest()
 
 
 def kept_answer(model, inputs: PersonalInputs) -> bytes | None:
     """The kept answer's body (``KeptAnswer``) when it is current: made by the serving ``model``
     from exactly these ratings and dismissals, under the catalog revision the database has now,
-    less than ``KEPT_ANSWER_SECONDS`` ago, and showing no title hidden since. Else None."""
+    less than ``KEPT_ANSWER_SECONDS`` ago, and recommending no title hidden since. Else None (also
+    for bytes that do not unpack: the answer is made again and overwrites them)."""
     if inputs.answer is None:
         return None
-    answer = KeptAnswer.unpack(inputs.answer)
+    try:
+        answer = KeptAnswer.unpack(inputs.answer)
+    except struct.error:
+        return None
     current = (
         answer.key == answer_key(model.version_id, inputs)
         and answer.catalog_revision == inputs.catalog_revision

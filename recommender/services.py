@@ -1,5 +1,6 @@
 """Writes to model versions and kept rankings."""
 import logging
+import time
 from contextlib import nullcontext
 
 from celery import current_app
@@ -79,6 +80,13 @@ def _best_effort_write(sql: str, params: list, what: str) -> None:
 
 
 PREPARE_ANSWER_TASK = "recommender.tasks.prepare_answer"
+# A task still waiting after this long is dropped: by then the user's next request has made the
+# answer itself, or their ratings changed again and a newer task is on its way.
+PREPARE_ANSWER_EXPIRES_SECONDS = 60
+# After the broker failed to take one, these tasks are not sent for this long: a dead or hung
+# broker must not add its timeouts to every rating.
+BROKER_RETRY_SECONDS = 30.0
+_send_again_at = 0.0  # monotonic time; this process's memory of a failure only
 
 
 @receiver(ratings_changed)
@@ -87,8 +95,9 @@ def prepare_answer_soon(sender, user, **kwargs) -> None:
     commits, ask a worker to make the next one ahead (``tasks.prepare_answer``), so the request
     that follows is served it rather than computing it.
 
-    Best effort, and not through the outbox: with no worker (tasks run in-process) or the broker
-    down nothing is sent, and the next request makes the answer itself, as it always can.
+    Best effort, and not through the outbox: with no worker (tasks run in-process), or the broker
+    down (and for ``BROKER_RETRY_SECONDS`` after it failed), nothing is sent, and the next request
+    makes the answer itself, as it always can.
     """
     if current_app.conf.task_always_eager:
         return
@@ -96,7 +105,11 @@ def prepare_answer_soon(sender, user, **kwargs) -> None:
 
 
 def _send_prepare_answer(user_id: int) -> None:
+    global _send_again_at
+    if time.monotonic() < _send_again_at:
+        return
     try:
-        send(PREPARE_ANSWER_TASK, [user_id], {})
+        send(PREPARE_ANSWER_TASK, [user_id], {}, expires=PREPARE_ANSWER_EXPIRES_SECONDS)
     except (BrokerUnavailable, OSError) as exc:
-        logger.info("broker unavailable; the answer of user %s is made on their next request: %s", user_id, exc)
+        _send_again_at = time.monotonic() + BROKER_RETRY_SECONDS
+        logger.info("broker unavailable; answers are made on the next request for %ss: %s", BROKER_RETRY_SECONDS, exc)

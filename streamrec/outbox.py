@@ -16,9 +16,11 @@ from .models import QueuedTask
 logger = logging.getLogger(__name__)
 
 
-def send(name: str, args: list, kwargs: dict, connection=None) -> None:
+def send(name: str, args: list, kwargs: dict, connection=None, **options) -> None:
+    """Send task ``name`` now (``options``: Celery's, e.g. ``expires``); raises when the broker
+    cannot be reached."""
     # retry=False: a request must not hang on a dead broker; the outbox is the retry.
-    current_app.send_task(name, args=args, kwargs=kwargs, retry=False, connection=connection)
+    current_app.send_task(name, args=args, kwargs=kwargs, retry=False, connection=connection, **options)
 
 
 def enqueue(task, *args, connection=None, **kwargs) -> bool:

@@ -12,6 +12,7 @@ from catalog.models import Genre, Title
 from catalog.summaries import forget_title_summaries
 from ratings.models import Rating
 from recommender import serving
+from recommender import services as recommender_services
 from streamrec import revisions
 from streamrec.throttles import process_histories
 from streamrec.token_auth import forget_tokens
@@ -21,9 +22,11 @@ PASSWORD = "a-Str0ng-password!"
 
 
 @pytest.fixture(autouse=True)
-def model_dir(settings, tmp_path):
-    """Every test writes model artifacts to its own folder and starts with nothing loaded or cached."""
+def model_dir(settings, tmp_path, monkeypatch):
+    """Every test writes model artifacts to its own folder and starts with nothing loaded or cached
+    (nor a broker failure remembered)."""
     settings.MODEL_DIR = tmp_path / "models"
+    monkeypatch.setattr(recommender_services, "_send_again_at", 0.0)
     serving.forget()
     forget_title_summaries()
     forget_tokens()
@@ -108,6 +111,29 @@ def give_romance_taste(user, taste_catalog) -> None:
         Rating.objects.create(user=user, title=title, score=5.0)
     for title in taste_catalog["action"][:3]:
         Rating.objects.create(user=user, title=title, score=0.5)
+
+
+# What ``mark_kept_answer`` puts in a kept answer's place: a response with this body was served from it.
+MARKED_ANSWER = b'[{"marked": "served from the kept answer"}]'
+
+
+def kept_answer_of(user):
+    """``user``'s kept answer (``recommender.selectors.KeptAnswer``)."""
+    from recommender.models import KeptRanking
+    from recommender.selectors import KeptAnswer
+
+    return KeptAnswer.unpack(bytes(KeptRanking.objects.get(user=user).answer))
+
+
+def mark_kept_answer(user, **changes) -> None:
+    """Replace the body of ``user``'s kept answer with ``MARKED_ANSWER`` (and any header field in
+    ``changes``), keeping its stamps."""
+    import dataclasses
+
+    from recommender.models import KeptRanking
+
+    answer = dataclasses.replace(kept_answer_of(user), body=MARKED_ANSWER, **changes)
+    KeptRanking.objects.filter(user=user).update(answer=answer.pack())
 
 
 @pytest.fixture

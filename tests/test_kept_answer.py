@@ -2,7 +2,6 @@
 (``KeptRanking.answer``) and served to any process only while everything it was made from still
 holds: the serving version, the user's ratings and dismissals, the catalog revision, the titles'
 being active, and its age. Each test proves the kept body is served, or is not, by marking it."""
-import dataclasses
 import time
 
 import pytest
@@ -10,18 +9,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Title
-from catalog.summaries import forget_title_summaries, inactive_title_ids
+from catalog.summaries import INACTIVE_RECHECK_SECONDS, forget_title_summaries, inactive_title_ids
 from ratings.models import Dismissal, Rating
 from recommender import selectors, serving
 from recommender.models import KeptRanking
 from recommender.selectors import KeptAnswer, answer_key, personal_inputs
-from streamrec import revisions
 
 from .api_fixtures import client_for
-from .conftest import give_romance_taste
+from .conftest import MARKED_ANSWER, give_romance_taste, kept_answer_of, mark_kept_answer
 
 URL = "/api/v1/me/recommendations/"
-MARKED = b'[{"marked": "served from the kept answer"}]'
+MARKED = MARKED_ANSWER
+kept, mark = kept_answer_of, mark_kept_answer
 
 
 @pytest.fixture
@@ -30,30 +29,22 @@ def personal(user, taste_catalog):
     return user
 
 
-def kept(user) -> KeptAnswer:
-    return KeptAnswer.unpack(bytes(KeptRanking.objects.get(user=user).answer))
-
-
-def mark(user, **changes) -> None:
-    """Replace the kept answer's body with ``MARKED`` (and any header field in ``changes``)."""
-    answer = dataclasses.replace(kept(user), body=MARKED, **changes)
-    KeptRanking.objects.filter(user=user).update(answer=answer.pack())
-
-
 def another_process() -> None:
     """Nothing of this process's memory: the model and title summaries are loaded again."""
     serving.forget()
     forget_title_summaries()
 
 
-def test_the_answer_is_kept_as_served_and_the_next_request_gets_it_in_one_query(token_client, personal):
+def test_the_answer_is_kept_as_served_and_the_next_request_gets_it_in_one_query(token_client, personal, fake_clock):
     first = token_client.get(URL)
     assert first.status_code == 200 and first["Content-Type"] == "application/json"
     assert len(first.json()) == 10 and all(item["personalized"] for item in first.json())
     assert kept(personal).body == first.content
     mark(personal)
     another_process()
-    serving.current_model(), inactive_title_ids(), revisions.check()  # once per process, re-read in time
+    # Loaded once per process and re-read in time (the clock stands still here): the token's user,
+    # the serving version, the hidden titles.
+    token_client.get("/api/v1/me/"), serving.current_model(), inactive_title_ids()
     with CaptureQueriesContext(connection) as queries:
         again = token_client.get(URL)
     assert again.status_code == 200 and again.content == MARKED
@@ -67,12 +58,37 @@ def test_the_kept_answer_is_what_the_serializer_path_renders(token_client, perso
     assert default["Allow"] == explicit["Allow"] and default["Vary"] == explicit["Vary"]
 
 
-def test_answer_records_the_titles_it_shows(token_client, personal):
+def test_answer_records_the_titles_it_recommends(token_client, personal):
     items = token_client.get(URL).json()
-    shown = {item["title"]["id"] for item in items} | {item["because"]["title"]["id"] for item in items if item["because"]}
     answer = kept(personal)
-    assert answer.title_ids == tuple(sorted(shown))
+    assert answer.title_ids == tuple(sorted(item["title"]["id"] for item in items))
     assert answer.key == answer_key(serving.current_model().version_id, personal_inputs(personal))
+
+
+def test_a_hidden_title_explaining_a_pick_does_not_stop_the_answer_being_served(token_client, personal):
+    items = token_client.get(URL).json()
+    explaining = {item["because"]["title"]["id"] for item in items if item["because"]}
+    assert explaining
+    Title.objects.filter(pk__in=explaining).update(is_active=False)
+    forget_title_summaries()
+    remade = token_client.get(URL)
+    assert {item["because"]["title"]["id"] for item in remade.json() if item["because"]} == explaining  # shown as before
+    mark(personal)
+    assert token_client.get(URL).content == MARKED
+
+
+def test_bytes_that_are_not_an_answer_are_made_again(token_client, personal):
+    first = token_client.get(URL).content
+    KeptRanking.objects.filter(user=personal).update(answer=b"not an answer")
+    again = token_client.get(URL)
+    assert again.status_code == 200 and again.content == first == kept(personal).body
+
+
+def test_an_answer_of_another_format_is_not_served(token_client, personal, monkeypatch):
+    token_client.get(URL)
+    mark(personal)
+    monkeypatch.setattr(selectors, "ANSWER_FORMAT", selectors.ANSWER_FORMAT + 1)  # as after a deploy
+    assert token_client.get(URL).content != MARKED
 
 
 def test_a_new_rating_makes_the_answer_again(token_client, personal):
@@ -109,12 +125,12 @@ def test_an_answer_from_a_process_behind_on_the_catalog_is_not_served(token_clie
     assert token_client.get(URL).content != MARKED
 
 
-def test_a_title_hidden_without_a_revision_leaves_the_answer(token_client, personal):
+def test_a_title_hidden_without_a_revision_leaves_the_answer(token_client, personal, fake_clock):
     first = token_client.get(URL).json()
     mark(personal)
     Title.objects.filter(pk=first[0]["title"]["id"]).update(is_active=False)  # a bulk UPDATE: no revision
     assert token_client.get(URL).content == MARKED  # until this process re-reads the inactive titles
-    forget_title_summaries()  # as INACTIVE_RECHECK_SECONDS later
+    fake_clock.now += INACTIVE_RECHECK_SECONDS
     second = token_client.get(URL)
     assert second.content != MARKED and first[0]["title"]["id"] not in [item["title"]["id"] for item in second.json()]
 
