@@ -339,14 +339,24 @@ def kept_ranking(model, user, inputs: PersonalInputs, n: int):
     fold-in and scoring; their ratings are still read on every request, so a new rating counts at
     once."""
     fingerprint = inputs.fingerprint
-    if inputs.kept is not None:
-        kept = KeptList.unpack(inputs.kept)
-        if kept.version_id == model.version_id and kept.fingerprint == fingerprint and kept.count >= n:
-            return kept.ranked, kept.liked
+    kept = _unpacked_ranking(inputs.kept)
+    if kept is not None and kept.version_id == model.version_id and kept.fingerprint == fingerprint and kept.count >= n:
+        return kept.ranked, kept.liked
     count = max(n, KEPT_RANKING_SIZE + len(inputs.dismissed))
     ranked, liked = ranked_with_reasons(model, inputs.scores, count)
     keep_ranking(user, KeptList(model.version_id, fingerprint, count, ranked, liked).pack())
     return ranked, liked
+
+
+def _unpacked_ranking(data: bytes | None) -> KeptList | None:
+    """The kept ranking, or None when there is none or its bytes are not a ``KeptList`` (it is then
+    computed again and overwritten)."""
+    if data is None:
+        return None
+    try:
+        return KeptList.unpack(data)
+    except (struct.error, ValueError):
+        return None
 
 
 # A kept answer shows title summaries; past this age it is made again, so a change that moved no

@@ -113,8 +113,8 @@ CACHES = {
 }
 
 # Argon2id first (memory-hard, and about a third of PBKDF2's CPU per sign-in: 172 ms against 478 ms
-# on the 2-core bench machine, bench/README.md; it matters when many people sign in at once); PBKDF2 hashes made before still verify and
-# are re-hashed with Argon2 at the next sign-in.
+# on the 2-core bench machine, bench/README.md; it matters when many people sign in at once); PBKDF2
+# hashes made before still verify and are re-hashed with Argon2 at the next sign-in.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

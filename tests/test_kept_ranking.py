@@ -134,3 +134,10 @@ def test_the_packed_ranking_round_trips():
     assert KeptList.unpack(kept.pack()) == kept
     assert KeptList.unpack(KeptList(1, b"\0" * 16, 40, [], {}).pack()).ranked == []
 
+
+
+def test_bytes_that_are_not_a_ranking_are_computed_again(token_client, personal, scoring_calls):
+    first = ids(token_client.get(URL))
+    KeptRanking.objects.filter(user=personal).update(ranking=b"not a ranking", answer=b"")
+    assert ids(token_client.get(URL)) == first and len(scoring_calls) == 2
+    assert KeptList.unpack(bytes(KeptRanking.objects.get(user=personal).ranking)).count == selectors.KEPT_RANKING_SIZE
