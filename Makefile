@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamrec
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+TEST_CACHE_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: venv run migrate demo test worker beat start services clean browser
 
@@ -41,7 +42,7 @@ browser:
 
 test: venv services browser
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		STREAMREC_CACHE_URL=$${STREAMREC_CACHE_URL:-$(TEST_CACHE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
 worker: venv
 	$(VENV)/bin/celery -A streamrec worker --loglevel=info

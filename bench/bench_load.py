@@ -299,6 +299,7 @@ def main() -> int:
     parser.add_argument("--wait", default="1,3", help="think time between a user's requests, min,max seconds")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/streamrec_load")
     parser.add_argument("--broker-db", type=int, default=11, help="Redis database number of the bench's own broker")
+    parser.add_argument("--cache-db", type=int, default=10, help="Redis database number of the bench's own cache")
     parser.add_argument("--port", type=int, default=8071)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)")
@@ -314,6 +315,7 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{args.port}"
     broker = f"redis://127.0.0.1:6379/{args.broker_db}"
+    cache_url = f"redis://127.0.0.1:6379/{args.cache_db}"
     env = {
         **os.environ,
         "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
@@ -322,6 +324,7 @@ def main() -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": args.database_url,
         "CELERY_BROKER_URL": broker,
+        "STREAMREC_CACHE_URL": cache_url,
         "STREAMREC_MODEL_DIR": str(workdir / "models"),
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
         "STREAMREC_INBOX_DIR": str(workdir / "inbox"),
@@ -346,6 +349,7 @@ def main() -> int:
         import redis
 
         redis.Redis.from_url(broker).flushdb()
+        redis.Redis.from_url(cache_url).flushdb()
         if args.reuse_db and database_exists(args.database_url) and has_serving_model(args.database_url):
             log(f"reusing {args.database_url}")
             run(manage + ["migrate", "--noinput"], env)
@@ -412,6 +416,7 @@ def main() -> int:
         by_name = {row["endpoint"]: row for row in rows}
         errors = by_name["all"]["failures"]
         ratio = by_name[RECOMMENDATIONS]["p50"] / by_name[FLOOR]["p50"]
+        tail_ratio = by_name[RECOMMENDATIONS]["p99"] / by_name[FLOOR]["p99"]
         counters = raw["counters"]
 
         print()
@@ -422,8 +427,9 @@ def main() -> int:
         # A saturated server queues every request, the floor too, so their ratio says nothing about
         # what a recommendation costs: then the bar is not met, whatever the ratio.
         saturated = by_name[FLOOR]["p50"] > SATURATED_FLOOR_FACTOR * quiet_floor
-        verdict = "PASS" if ratio <= BAR_RATIO and not saturated else "FAIL"
-        bar_line = f"recommendations p50 / floor p50 = {ratio:.2f} (bar <= {BAR_RATIO:.2f}): {verdict}"
+        verdict = "PASS" if ratio <= BAR_RATIO and tail_ratio <= BAR_RATIO and not saturated else "FAIL"
+        bar_line = (f"recommendations p50 / floor p50 = {ratio:.2f}, p99 / floor p99 = {tail_ratio:.2f} "
+                    f"(bar <= {BAR_RATIO:.2f} each): {verdict}")
         if saturated:
             bar_line += (f" (server saturated: floor p50 {by_name[FLOOR]['p50']:.0f} ms under load vs "
                          f"{quiet_floor:.1f} ms alone, so the ratio measures queueing)")

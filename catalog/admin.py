@@ -149,9 +149,10 @@ class ImportRunAdmin(ImportUploadMixin, RecordAdminMixin, admin.ModelAdmin):
     def import_again(self, request, queryset):
         from streamrec.outbox import enqueue
 
-        from .tasks import import_files
-
-        sent = [enqueue(import_files, run.format, [run.path], run.source if run.format == "streaming" else None) for run in queryset]
+        sent = [
+            enqueue("catalog.tasks.import_files", run.format, [run.path], run.source if run.format == "streaming" else None)
+            for run in queryset
+        ]
         kept = sent.count(False)
         note = f" ({kept} kept until the task queue is back)" if kept else ""
         self.message_user(request, f"{len(sent)} import(s) queued{note}.", messages.SUCCESS)

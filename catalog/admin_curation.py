@@ -1,7 +1,7 @@
 """Curators' tools in the catalog admin: show/hide titles, merge duplicates, upload a file to import.
 
 Kept apart from catalog/admin.py (the pipeline's admin) and mixed into its TitleAdmin and
-ImportRunAdmin. Every write goes through a service (catalog.services) or the pipeline's task.
+ImportRunAdmin. Every write goes through a service (catalog.curation) or the pipeline's task.
 """
 import shutil
 import uuid
@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import get_valid_filename
 
-from .services import merge_titles, set_titles_active
+from .curation import merge_titles, set_titles_active
 
 MAX_UPLOAD_BYTES = getattr(settings, "CATALOG_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 UPLOAD_SUFFIXES = {".csv", ".dat", ".tsv", ".txt"}
@@ -105,8 +105,6 @@ class ImportUploadMixin:
         from .pipeline import inspect_files
         from streamrec.outbox import enqueue
 
-        from .tasks import import_files
-
         if not self.has_view_permission(request) or not request.user.has_perm("catalog.add_title"):
             from django.core.exceptions import PermissionDenied
 
@@ -130,7 +128,7 @@ class ImportUploadMixin:
                 for _, message in refused:
                     form.add_error("file", message.replace(str(target), upload.name))
             else:
-                sent = enqueue(import_files, fmt, [str(target)], platform)
+                sent = enqueue("catalog.tasks.import_files", fmt, [str(target)], platform)
                 state = "import queued" if sent else "the task queue is down: import kept, it starts once the queue is back"
                 self.message_user(request, f"{upload.name}: {state}.", messages.SUCCESS if sent else messages.WARNING)
                 return HttpResponseRedirect(reverse("admin:catalog_importrun_changelist"))

@@ -1,60 +1,23 @@
 """Catalog API: titles (list, detail, similar, score), people and their filmographies, genres,
 platforms, and catalog facts. Reads only; anyone may call them (anonymous calls are throttled per IP)."""
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, permissions, serializers, viewsets
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from streamrec.api_errors import INVALID, NOT_FOUND, THROTTLED
+from streamrec.api_fields import Pagination, SafeCharField, TitleSummarySerializer, object_id
 
 from .models import Credit, Genre, Person, Platform, Title
+from .personalization import personalization
 from .selectors import (
     TITLE_ORDERINGS, TitleBrowse, TitleFilters, genres_with_counts, listing, people, person_filmography,
     platforms_with_counts, releases_per_month, releases_per_weekday, title_detail, title_score,
 )
 
-MAX_ID = 2**63 - 1  # ids are 64-bit; anything larger cannot name a row
-
-
-class Pagination(pagination.PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
-def object_id(value) -> int:
-    """A path id as an int, or 404 (never a database error for ``abc`` or 10**30)."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise NotFound() from None
-    if not 0 < number <= MAX_ID:
-        raise NotFound()
-    return number
-
-
-class SafeCharField(serializers.CharField):
-    """Query-string text: trimmed, at most 200 characters, never a NUL byte (PostgreSQL refuses them)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("default", "")
-        kwargs.setdefault("allow_blank", True)
-        kwargs.setdefault("max_length", 200)
-        super().__init__(**kwargs)
-
-
 # --- Serializers ------------------------------------------------------------------------------------------
-
-
-class TitleSummarySerializer(serializers.ModelSerializer):
-    genres = serializers.ListField(child=serializers.CharField(), source="genre_names", read_only=True, help_text="genre names")
-
-    class Meta:
-        model = Title
-        fields = ["id", "name", "year", "genres"]
 
 
 class TitleSerializer(serializers.ModelSerializer):
@@ -162,12 +125,10 @@ class PersonQuerySerializer(serializers.Serializer):
 
 
 class FilmographyTitleSerializer(TitleSummarySerializer):
+    kind = serializers.ChoiceField(choices=Title.Kind.choices, required=False)
     rating_count = serializers.IntegerField()
     rating_average = serializers.FloatField(allow_null=True)
     tmdb_vote_average = serializers.FloatField(allow_null=True)
-
-    class Meta(TitleSummarySerializer.Meta):
-        fields = TitleSummarySerializer.Meta.fields + ["kind", "rating_count", "rating_average", "tmdb_vote_average"]
 
 
 class RoleFilmographySerializer(serializers.Serializer):
@@ -257,12 +218,11 @@ class TitleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def similar(self, request, pk=None):
-        from recommender.selectors import similar_titles
-
         title = self._title(pk)
         query = CountQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(TitleSummarySerializer(similar_titles(title, n=query.validated_data["n"]), many=True).data)
+        similar = personalization().similar_titles(title, n=query.validated_data["n"])
+        return Response(TitleSummarySerializer(similar, many=True).data)
 
     @extend_schema(
         summary="A title's score and vote count",

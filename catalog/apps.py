@@ -6,4 +6,4 @@ class CatalogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import summaries  # noqa: F401  (its receivers drop summaries of changed titles)
+        from . import receivers  # noqa: F401  (title changes move the cache's catalog revision)

@@ -1,15 +1,15 @@
-"""Page-level reads for the website: onboarding picks, rows on the home page, browsing, title pages.
-
-Views call these; the model's scores come from ``recommender.selectors`` and ``recommender.serving``.
-"""
+"""Page-level reads of the catalog for the website: onboarding picks, rows on the home page,
+browsing, title pages. Whatever is personal (predicted stars) comes from ``recommender``."""
 import math
 from collections import Counter
 from dataclasses import dataclass
-from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q
+
+from streamrec.cache import POPULAR_SECONDS, shared
 
 from .models import Availability, Credit, Genre, Platform, Title
-from .selectors import POPULAR_CACHE_SECONDS, POPULAR_RANKED, TitleFilters, active_titles, filter_titles, title_summaries
+from .selectors import POPULAR_RANKED, TitleFilters, active_titles, catalog_key, filter_titles
+from .summaries import title_summaries
 
 # --- Onboarding: titles that teach the model most ---------------------------------------------------------
 
@@ -86,8 +86,6 @@ def onboarding_genres(limit: int = 12) -> list[Genre]:
 # "Popular now" looks at the most recent ratings: at least this many, or this share of all of them.
 RECENT_RATINGS_MIN = 1000
 RECENT_RATINGS_SHARE = 0.05
-# Extra cached candidates, for titles deactivated since the ranking was cached.
-POPULAR_NOW_SPARE = 20
 
 
 def recent_window_start():
@@ -96,8 +94,8 @@ def recent_window_start():
     from ratings.models import Rating
 
     newest_id = Rating.objects.aggregate(newest=Max("id"))["newest"]
-    key = f"discovery:recent-window:{newest_id}"
-    cached = cache.get(key)
+    key = f"recent-window:{newest_id}"
+    cached = shared.get(key)
     if cached is not None:
         return cached or None
     total = Rating.objects.count()
@@ -105,26 +103,27 @@ def recent_window_start():
     row = Rating.objects.order_by("-created_at").values_list("created_at", flat=True)[size - 1 : size].first() if total else None
     if row is None and total:
         row = Rating.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    cache.set(key, row or "", 600)
+    shared.set(key, row or "", POPULAR_SECONDS)
     return row
 
 
 def popular_now(n: int, exclude_ids=()) -> list[tuple[Title, int]]:
     """Titles rated most among the newest ratings (see ``recent_window_start``), as (title, recent ratings).
 
-    The ranking is the same for everybody and counts every recent rating, so it is cached for a few
-    minutes (like ``popular_titles``); a user's own exclusions and deactivated titles apply at once.
+    The ranking is the same for everybody and counts every recent rating, so it is kept in the cache
+    for a few minutes under the catalog revision (like ``popular_titles``); a user's own exclusions
+    apply at once.
     """
     since = recent_window_start()
     if since is None:
         return []
     # One key, not one per window: the window moves with every new rating, the ranking hardly.
-    ranking = cache.get_or_set("discovery:popular-now", lambda: popular_now_ranking(since), POPULAR_CACHE_SECONDS)
+    ranking = shared.get_or_set(catalog_key("popular-now"), lambda: popular_now_ranking(since), POPULAR_SECONDS)
     exclude = set(exclude_ids)
-    picked = [(pk, recent) for pk, recent in ranking if pk not in exclude][: n + POPULAR_NOW_SPARE]
+    picked = [(pk, recent) for pk, recent in ranking if pk not in exclude][:n]
     if len(picked) < n and len(ranking) == POPULAR_RANKED:
         # This user has rated or hidden most of the cached ranking: rank the rest for them.
-        picked = popular_now_ranking(since, exclude)[: n + POPULAR_NOW_SPARE]
+        picked = popular_now_ranking(since, exclude)[:n]
     titles = title_summaries([pk for pk, _ in picked])
     return [(titles[pk], recent) for pk, recent in picked if pk in titles][:n]
 
@@ -196,50 +195,7 @@ def liked_titles(user, k: int = 2) -> list[tuple[Title, float]]:
     return [(r.title, r.score) for r in rows]
 
 
-# --- Predictions shown on cards -----------------------------------------------------------------------------
-
-
-def predicted_for(user, title_ids) -> dict[int, float]:
-    """The serving model's predicted rating of each of ``title_ids`` for ``user`` (only titles the model
-    knows, only for users it can fold in); empty when there is nothing personal to say."""
-    from recommender.selectors import personal_model
-
-    return predictions(*personal_model(user), title_ids)
-
-
-def predictions(model, scores: dict[int, float], title_ids) -> dict[int, float]:
-    """``predicted_for`` from a ``personal_model`` already read."""
-    if model is None:
-        return {}
-    predicted = model.predict_all(scores)
-    if predicted is None:
-        return {}
-    rows = model.row_of_title
-    return {int(t): round(float(predicted[rows[t]]), 1) for t in title_ids if t in rows}
-
-
 # --- Browsing -------------------------------------------------------------------------------------------
-
-
-def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:
-    """The titles of ``queryset`` the user has not rated, best predicted first, as (title id, predicted).
-
-    Empty when the model cannot predict for the user."""
-    from recommender.selectors import personal_model
-
-    model, scores = personal_model(user)
-    if model is None:
-        return []
-    predicted = model.predict_all(scores)
-    if predicted is None:
-        return []
-    rows = model.row_of_title
-    ids = queryset.order_by().values_list("pk", flat=True)
-    # Sorted by the stars shown (the user asked for that order), not by the top-N ranking score;
-    # ties (clipped at 5.0) by id, so pages do not shuffle between requests.
-    ranked = [(t, float(predicted[rows[t]])) for t in ids if t in rows and t not in scores]
-    ranked.sort(key=lambda pair: (-pair[1], pair[0]))
-    return [(t, round(s, 1)) for t, s in ranked]
 
 
 def matching_people(search: str, limit: int = 6) -> list:

@@ -57,13 +57,13 @@ class Title(models.Model):
 
     @property
     def genre_names(self) -> list[str]:
-        """Genre names by name: as ``catalog.summaries.title_summaries`` read them with the title,
+        """Genre names by name: as ``catalog.summaries.title_summaries`` reads them with the title,
         else from ``genres`` (prefetched where titles are listed)."""
         if self._summary_genre_names is not None:
             return self._summary_genre_names
         return [genre.name for genre in self.genres.all()]
 
-    # Set by catalog.summaries.read_title_summaries, which reads titles and genre names in one query.
+    # Set by catalog.summaries.title_summaries, which reads titles and genre names in one query.
     _summary_genre_names: list[str] | None = None
 
 

@@ -1,21 +1,19 @@
 """Reads of the catalog."""
 import calendar
-import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Avg, Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, ExtractMonth
 
-from streamrec import revisions
+from streamrec.cache import CATALOG, POPULAR_SECONDS, digest, revisions, shared
 
-from . import summaries
 from .models import Genre, Title
 from .summaries import title_summaries
 
-# How many of the most popular titles per filter set are cached, and for how long.
+# How many of the most popular titles per filter set are kept in the cache.
 POPULAR_RANKED = 500
-POPULAR_CACHE_SECONDS = 300
+# Lists that depend on the catalog only (which titles match a filter) are kept this long at most.
+CATALOG_LIST_SECONDS = 3600
 # Weight of the prior in the damped (Bayesian) average: a title needs about this many ratings
 # before its own average outweighs the global one.
 DAMPING_RATINGS = 20
@@ -49,24 +47,18 @@ def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[
     return queryset
 
 
-# How long a process keeps lists of title ids that depend on the whole catalog: which titles match a
-# set of filters, and the order of listings sorted by rating stats. Titles changed in this process
-# show at once (the keys carry summaries.generation()); callers drop titles hidden since.
-KEPT_LISTING_SECONDS = 60
-
-
-def _kept_key(prefix: str, spec: str) -> str:
-    revisions.check()  # a catalog change elsewhere moves the generation within its recheck
-    return f"{prefix}:" + hashlib.sha256(f"{spec}|{summaries.generation()}".encode()).hexdigest()
+def catalog_key(prefix: str, *spec) -> str:
+    """A cache key for a list derived from the catalog: the current catalog revision (titles
+    changed, hidden or shown anywhere make a new key) and a digest of ``spec``."""
+    return f"{prefix}:{revisions(CATALOG)[CATALOG]}:{digest(*spec)}"
 
 
 def title_ids_matching(filters: TitleFilters) -> list[int]:
-    """Ids of the active titles matching ``filters``, kept for KEPT_LISTING_SECONDS: recommendation
-    rows narrowed to a genre read them on every request."""
-    return cache.get_or_set(
-        _kept_key("matching", repr(filters)),
-        lambda: list(filter_titles(active_titles(), filters).values_list("id", flat=True)),
-        KEPT_LISTING_SECONDS,
+    """Ids of the active titles matching ``filters``, kept in the cache under the catalog revision."""
+    return shared.get_or_set(
+        catalog_key("matching", filters),
+        lambda: list(filter_titles(active_titles(), filters).order_by("pk").values_list("id", flat=True)),
+        CATALOG_LIST_SECONDS,
     )
 
 
@@ -96,25 +88,44 @@ def popular_ranking(filters: TitleFilters, only_ids: list[int] | None = None, ex
     return [(pk, float(damped)) for pk, damped in ranked]
 
 
+def popular_title_ids(n: int, exclude_ids=(), filters: TitleFilters = TitleFilters()) -> list[tuple[int, float]]:
+    """The ``n`` best active titles within ``filters`` by damped average, as (title id, damped
+    average), none of ``exclude_ids``. The ranking for a set of filters is kept in the cache for a
+    few minutes: it is the same for everybody and costs a scan of all ratings."""
+    exclude = set(exclude_ids)
+    ranking = shared.get_or_set(
+        catalog_key("popular", filters.search, filters.genre.lower(), filters.kind, filters.platform),
+        lambda: popular_ranking(filters, limit=POPULAR_RANKED),
+        POPULAR_SECONDS,
+    )
+    picked = [(pk, score) for pk, score in ranking if pk not in exclude][:n]
+    if len(picked) < n and len(ranking) == POPULAR_RANKED:
+        # Most of the kept ranking is excluded (a user who rated or hid it): rank the rest for them.
+        picked = popular_ranking(filters, exclude_ids=exclude, limit=n)
+    return picked
+
+
 def popular_titles(
     n: int, exclude_ids=(), filters: TitleFilters = TitleFilters(), only_ids: list[int] | None = None
 ) -> list[tuple[Title, float]]:
-    """The ``n`` best titles by damped average rating, as (title, damped average) pairs.
-
-    ``only_ids`` restricts the candidates to those titles. The ranking for a set of filters is
-    cached for a few minutes: it is the same for everybody and costs a scan of all ratings.
-    """
-    exclude = set(exclude_ids)
+    """``popular_title_ids`` as (title, damped average) pairs; ``only_ids`` restricts the candidates
+    to those titles (ranked afresh)."""
     if only_ids is None:
-        key = "popular:" + hashlib.sha256(f"{filters.search}|{filters.genre.lower()}|{filters.kind}|{filters.platform}".encode()).hexdigest()
-        ranking = cache.get_or_set(key, lambda: popular_ranking(filters, limit=POPULAR_RANKED), POPULAR_CACHE_SECONDS)
-        picked = [(pk, score) for pk, score in ranking if pk not in exclude][:n]
-        if len(picked) < n and len(ranking) == POPULAR_RANKED:
-            picked = popular_ranking(filters, exclude_ids=exclude, limit=n)
+        picked = popular_title_ids(n, exclude_ids, filters)
     else:
-        picked = popular_ranking(filters, only_ids, exclude_ids=exclude, limit=n)
+        picked = popular_ranking(filters, only_ids, exclude_ids=exclude_ids, limit=n)
     titles = title_summaries([pk for pk, _ in picked])
     return [(titles[pk], score) for pk, score in picked if pk in titles]
+
+
+def popular_sharing_a_genre(title: Title, n: int) -> list[Title]:
+    """The ``n`` most popular other active titles sharing a genre with ``title`` (none without genres):
+    "more like this" when no model knows the title."""
+    genre_ids = list(title.genres.values_list("id", flat=True))
+    if not genre_ids:
+        return []
+    same_genre = active_titles().filter(genres__in=genre_ids).exclude(pk=title.pk).values_list("pk", flat=True).distinct()
+    return [t for t, _ in popular_titles(n, filters=TitleFilters(), only_ids=list(same_genre))]
 
 
 # --- API reads: browsing with ranges and ordering, title detail, catalog facts ----------------------------
@@ -183,7 +194,7 @@ def browse_titles(browse: TitleBrowse) -> QuerySet[Title]:
 
 class RankedTitles:
     """A listing in an order that needs every matching title's rating stats: the ranked ids, kept
-    for ``KEPT_LISTING_SECONDS`` (computing them counts every matching title's ratings, a join and
+    in the cache for ``POPULAR_SECONDS`` (computing them counts every matching title's ratings, a join and
     GROUP BY over all ratings, most of a listing's cost), and the titles of the page sliced out, read with their stats,
     genres and current state (an inactive title drops out). Paginators slice it like a queryset."""
 
@@ -214,14 +225,14 @@ def titles_credited_to(queryset: QuerySet[Title], person: str) -> QuerySet[Title
 
 def listing(browse: TitleBrowse, person: str = "") -> "QuerySet[Title] | RankedTitles":
     """What a catalog listing pages through: ``browse_titles`` (narrowed to ``person``'s titles), or,
-    for an order by rating stats, its ranked ids kept for KEPT_LISTING_SECONDS (``RankedTitles``)."""
+    for an order by rating stats, its ranked ids kept in the cache (``RankedTitles``)."""
     queryset = browse_titles(browse)
     if person:
         queryset = titles_credited_to(queryset, person)
     if browse.ordering not in STATS_ORDERINGS:
         return queryset
-    key = _kept_key("ranked", f"{browse!r}|{person.strip().lower()}")
-    return RankedTitles(cache.get_or_set(key, lambda: list(queryset.values_list("pk", flat=True)), KEPT_LISTING_SECONDS))
+    key = catalog_key("ranked", browse, person.strip().lower())
+    return RankedTitles(shared.get_or_set(key, lambda: list(queryset.values_list("pk", flat=True)), POPULAR_SECONDS))
 
 
 def title_detail(pk: int) -> Title | None:

@@ -11,6 +11,7 @@ from ratings.selectors import title_rating_stats, user_rating_of, user_scores
 from . import discovery
 from .insights import insights as insights_data
 from .models import Credit, ImportRun, Person, Title, TitleDetails
+from .personalization import personalization
 from .selectors import TitleBrowse, TitleFilters, active_titles, all_genres, listing
 
 TITLES_PER_PAGE = 24
@@ -76,7 +77,7 @@ def title_list(request):
     if form["sort"] == "predicted":
         # The candidates without counting every title's ratings (an order that needs no stats).
         candidates = listing(dataclasses.replace(spec, ordering="name"), person=form["person"])
-        ranked = discovery.ranked_for_user(request.user, candidates)
+        ranked = personalization().ranked_for_user(request.user, candidates)
         if ranked:
             page = Paginator(ranked, TITLES_PER_PAGE).get_page(request.GET.get("page"))
             found = candidates.in_bulk([title_id for title_id, _ in page.object_list])
@@ -108,7 +109,7 @@ def title_list(request):
             "decades": DECADES,
             "sorts": SORTS,
             "sort_note": sort_note,
-            "predicted": discovery.predicted_for(request.user, ids),
+            "predicted": personalization().predicted_for(request.user, ids),
             "mine": user_scores(request.user) if request.user.is_authenticated else {},
             "people": discovery.matching_people(form["q"]) if form["q"] and not form["person"] else [],
             "has_filters": any(request.GET.get(k) for k in ("q", "person", "genre", "kind", "platform", "decade", "year_min", "year_max", "min_avg")),
@@ -118,13 +119,12 @@ def title_list(request):
 
 
 def title_detail(request, pk: int):
-    from recommender.selectors import similar_titles, title_outlook
-
     title = get_object_or_404(active_titles().prefetch_related("genres"), pk=pk)
     user = request.user
     rating = user_rating_of(user, title)
-    similar = similar_titles(title, 12)
-    outlook = title_outlook(user, title, rated=rating is not None, similar_ids=[t.pk for t in similar])
+    personal = personalization()
+    similar = personal.similar_titles(title, 12)
+    outlook = personal.title_outlook(user, title, rated=rating is not None, similar_ids=[t.pk for t in similar])
     context = {
         "title": title,
         "details": TitleDetails.objects.filter(title=title).first(),
@@ -154,7 +154,7 @@ def person_detail(request, pk: int):
     filmography = person_filmography(person)
     roles = [(Credit.Role(role).label, data) for role, data in filmography.items() if data["count"]]
     ids = [t.pk for _, data in roles for t in data["titles"]]
-    return render(request, "catalog/person_detail.html", {"person": person, "roles": roles, "predicted": discovery.predicted_for(request.user, ids)})
+    return render(request, "catalog/person_detail.html", {"person": person, "roles": roles, "predicted": personalization().predicted_for(request.user, ids)})
 
 
 def insights(request):

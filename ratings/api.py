@@ -7,16 +7,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from catalog.api import Pagination, TitleSummarySerializer, object_id
-from catalog.selectors import active_titles
 from streamrec.api_errors import INVALID, NOT_FOUND, UNAUTHENTICATED
+from streamrec.api_fields import Pagination, TitleSummarySerializer, object_id
 
-from .models import ALLOWED_SCORES, Dismissal, WatchlistEntry
-from .selectors import user_ratings, user_watchlist
+from .models import ALLOWED_SCORES, Dismissal, WatchlistEntry, title_model
+from .selectors import active_titles, user_ratings, user_watchlist
 from .services import (
-    SYNC_MAX_CHANGES, SyncChange, add_to_watchlist, dismiss_title, rate_title, remove_from_watchlist, remove_rating,
-    sync_ratings, undo_dismissal, validate_score,
+    add_to_watchlist, dismiss_title, rate_title, remove_from_watchlist, remove_rating, undo_dismissal, validate_score,
 )
+from .sync import SYNC_MAX_CHANGES, SyncChange, sync_ratings
 
 SCORE_HELP = f"one of {', '.join(f'{s:g}' for s in ALLOWED_SCORES)}"
 TITLE_ID_PATH = OpenApiParameter("title_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="the title's id")
@@ -236,10 +235,7 @@ class TitleListViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def destroy(self, request, title_id=None):
-        title_id = object_id(title_id)
-        from catalog.models import Title
-
-        title = Title.objects.filter(pk=title_id).first()
+        title = title_model().objects.filter(pk=object_id(title_id)).first()
         if title is None or not type(self).remove(user=request.user, title=title):
             raise NotFound("This title is not on your list.")
         return Response(status=status.HTTP_204_NO_CONTENT)

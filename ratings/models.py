@@ -29,6 +29,12 @@ class Rating(models.Model):
         return f"{self.user} → {self.title}: {self.score}"
 
 
+def title_model() -> type[models.Model]:
+    """The title model ratings point at (``catalog.Title``), read from ``Rating.title``: ratings sit
+    below the catalog and never import it."""
+    return Rating._meta.get_field("title").related_model
+
+
 class WatchlistEntry(models.Model):
     """A title the user wants to watch later."""
 

@@ -1,10 +1,13 @@
-"""Reads of ratings."""
+"""Reads of ratings. A ``title`` argument is a ``catalog.models.Title`` (see ``title_model``)."""
 import pandas as pd
 from django.db.models import Avg, Count, QuerySet
 
-from catalog.models import Title
+from .models import Dismissal, Rating, WatchlistEntry, title_model
 
-from .models import Dismissal, Rating, WatchlistEntry
+
+def active_titles() -> QuerySet:
+    """The titles that may be rated, listed or dismissed: the active ones."""
+    return title_model().objects.filter(is_active=True)
 
 
 def ratings_frame() -> pd.DataFrame:
@@ -22,13 +25,13 @@ def user_scores(user) -> dict[int, float]:
     return dict(Rating.objects.filter(user=user).values_list("title_id", "score"))
 
 
-def user_rating_of(user, title: Title) -> Rating | None:
+def user_rating_of(user, title) -> Rating | None:
     if not user.is_authenticated:
         return None
     return Rating.objects.filter(user=user, title=title).first()
 
 
-def title_rating_stats(title: Title) -> dict:
+def title_rating_stats(title) -> dict:
     stats = Rating.objects.filter(title=title).aggregate(average=Avg("score"), count=Count("id"))
     return {"average": stats["average"], "count": stats["count"]}
 

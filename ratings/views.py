@@ -8,16 +8,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.selectors import active_titles
-
+from .csv_files import export_ratings_csv, import_ratings_csv
 from .forms import RatingForm, RatingsImportForm
 from .models import Dismissal
-from .selectors import user_ratings, user_watchlist
+from .selectors import active_titles, user_ratings, user_watchlist
 from .services import (
     add_to_watchlist,
     dismiss_title,
-    export_ratings_csv,
-    import_ratings_csv,
     rate_title,
     remove_from_watchlist,
     remove_rating,

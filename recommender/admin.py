@@ -43,9 +43,7 @@ class ModelVersionAdmin(RecordAdminMixin, admin.ModelAdmin):
     def retrain_now(self, request, queryset):
         from streamrec.outbox import enqueue
 
-        from .tasks import retrain
-
-        if enqueue(retrain):
+        if enqueue("recommender.tasks.retrain"):
             self.message_user(request, "Retraining queued.", messages.SUCCESS)
         else:
             self.message_user(request, "The task queue is down: retraining starts once it is back.", messages.WARNING)

@@ -1,3 +1,5 @@
+import json
+
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -5,13 +7,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import SafeCharField, TitleSummarySerializer
 from catalog.models import Title
 from catalog.selectors import TitleFilters
 from streamrec.api_errors import INVALID, UNAUTHENTICATED
+from streamrec.api_fields import SafeCharField, TitleSummarySerializer
 
-from .answers import default_answer, recommendation_data
-from .selectors import recommend_for_user
+from .answers import answer_json
+from .pipeline import RecommendationRequest
 
 MAX_RECOMMENDATIONS = 100
 
@@ -64,10 +66,10 @@ class MyRecommendationsView(APIView):
         responses={200: RecommendationSerializer(many=True), **INVALID, **UNAUTHENTICATED},
     )
     def get(self, request):
-        if not request.query_params and type(request.accepted_renderer) is JSONRenderer and request.accepted_media_type == JSONRenderer.media_type:
-            # The answer most app screens ask for, as JSONRenderer renders it: kept as rendered.
-            return HttpResponse(default_answer(request.user), content_type=JSONRenderer.media_type)
         data = recommendation_query(request.query_params)
         filters = TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"])
-        recommendations = recommend_for_user(request.user, n=data["n"], filters=filters)
-        return Response([recommendation_data(item) for item in recommendations])
+        pipeline_request = RecommendationRequest(user_id=request.user.pk, n=data["n"], filters=filters)
+        if type(request.accepted_renderer) is JSONRenderer and request.accepted_media_type == JSONRenderer.media_type:
+            # Plain JSON, as apps ask for it: the rendered answer is kept in the cache.
+            return HttpResponse(answer_json(pipeline_request), content_type=JSONRenderer.media_type)
+        return Response(json.loads(answer_json(pipeline_request)))

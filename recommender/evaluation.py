@@ -6,9 +6,14 @@ of the train fold the user has not rated there: an item is relevant when its tes
 least one relevant test item; coverage is the share of train-fold items that appear in any of their
 top-N lists. Ranking scores whole users x items matrices a chunk of users at a time.
 
-A model ranks when it has ``score_users(inner_uids) -> scores`` (users x all items), or is a surprise
-``SVD`` / ``BaselineOnly`` whose factors give the scores; otherwise its ranking metrics are ``None``.
-A model with ``predicts_ratings = False`` (popularity) gets no rating metrics.
+A model the site serves by fold-in (``folds_in = True``: the production model) is ranked through
+the site's own recommendation pipeline (``recommender.pipeline.offline_pipeline``): each test user
+is folded in from their train ratings and their list made by the same stages that serve them, so
+what is measured is what is served. Other models rank through their own predict path: they have
+``score_users(inner_uids) -> scores`` (users x all items), or are a surprise ``SVD`` /
+``BaselineOnly`` whose factors give the scores; otherwise their ranking metrics are ``None``.
+``ModelResult.ranking_path`` says which path a row used. A model with ``predicts_ratings = False``
+(popularity) gets no rating metrics.
 """
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,6 +25,9 @@ from surprise import SVD, AlgoBase, BaselineOnly, Dataset, Trainset
 from surprise.model_selection import KFold, train_test_split
 
 from .mf import trainset_arrays
+from .pipeline import History, RecommendationRequest, offline_pipeline
+from .serving import LoadedModel
+from .storage import FactorModel
 
 Testset = list[tuple[object, object, float]]
 Scorer = Callable[[np.ndarray], np.ndarray]
@@ -50,6 +58,7 @@ class ModelResult:
     test_seconds: float
     top_n: int
     relevance_threshold: float
+    ranking_path: str | None = None  # PIPELINE, OWN_PREDICT, or None when the model does not rank
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,6 +117,37 @@ def ranking_metrics(scores: np.ndarray, rated_in_train: np.ndarray, relevant: np
         ndcg=(hits * discounts).sum(axis=1) / ideal,
         recommended_items=np.unique(top[recommended]),
     )
+
+
+PIPELINE = "pipeline (fold-in)"
+OWN_PREDICT = "own predict"
+
+
+def ranking_path(algo: AlgoBase) -> str | None:
+    if getattr(algo, "folds_in", False):
+        return PIPELINE
+    return OWN_PREDICT if scorer_for(algo) is not None else None
+
+
+def pipeline_scorer(algo: AlgoBase, top_n: int) -> Scorer:
+    """Scores from the site's pipeline: rank ``top_n`` for each user from their train ratings and
+    give those titles descending scores (the rest -inf), so ``ranking_metrics`` reads the lists."""
+    trainset = algo.trainset
+    model = LoadedModel.from_factors(0, FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02))))
+    pipeline = offline_pipeline(model.factors.title_ids)
+    raw_item = np.array([int(trainset.to_raw_iid(i)) for i in range(trainset.n_items)], dtype=np.int64)
+    inner_item = {int(raw): inner for inner, raw in enumerate(raw_item)}
+
+    def score(users: np.ndarray) -> np.ndarray:
+        scores = np.full((len(users), trainset.n_items), -np.inf)
+        for row, user in enumerate(users):
+            history = History({int(raw_item[item]): float(rating) for item, rating in trainset.ur[user]})
+            _, ranked = pipeline.rank(RecommendationRequest(history=history, n=top_n), model)
+            for position, item in enumerate(ranked):
+                scores[row, inner_item[item.title_id]] = top_n - position
+        return scores
+
+    return score
 
 
 def scorer_for(algo: AlgoBase) -> Scorer | None:
@@ -184,6 +224,7 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
     Fit and test times are wall-clock seconds per fold; ``progress`` receives one line per fit.
     """
     per_model: dict[str, dict[str, list]] = {name: {} for name in algorithms}
+    paths: dict[str, str | None] = {}
     n_folds = 0
     for fold_number, fold in enumerate(folds, start=1):
         n_folds += 1
@@ -198,8 +239,10 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
             if getattr(algo, "predicts_ratings", True):
                 estimates = np.array([prediction.est for prediction in algo.test(fold.testset)])
                 rmse, mae = rating_errors(true_ratings, estimates)
-            scorer = scorer_for(algo)
+            path = ranking_path(algo)
+            scorer = pipeline_scorer(algo, top_n) if path == PIPELINE else scorer_for(algo)
             ranking = ranking_task.run(scorer, top_n) if scorer else (None, None, None, None)
+            paths[name] = path
             test_seconds = time.perf_counter() - started
             metrics = dict(zip(("rmse", "mae", "precision", "recall", "ndcg", "coverage"), (rmse, mae, *ranking)))
             metrics.update(fit_seconds=fit_seconds, test_seconds=test_seconds)
@@ -210,6 +253,6 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
                          + (f", RMSE {rmse:.4f}" if rmse is not None else ""))
     return [
         ModelResult(name=name, n_folds=n_folds, top_n=top_n, relevance_threshold=relevance_threshold,
-                    **{key: _mean(values) for key, values in metrics.items()})
+                    ranking_path=paths.get(name), **{key: _mean(values) for key, values in metrics.items()})
         for name, metrics in per_model.items()
     ]

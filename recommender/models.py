@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 
 
@@ -43,31 +42,3 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.pk} {self.algorithm} ({self.status})"
-
-
-class KeptRanking(models.Model):
-    """A user's last unfiltered ranking with its explanations, kept where every web process finds it.
-
-    ``ranking`` (packed by ``selectors.KeptList``): the serving version and a fingerprint of the
-    ratings it was computed from, and the best titles with their predicted stars and the liked title
-    that explains each. It is read in the same query as the user's ratings and served only while
-    that version still serves and the fingerprint matches those ratings (``selectors.kept_ranking``),
-    so it is never stale.
-
-    ``answer`` (packed by ``selectors.KeptAnswer``, empty when none): the JSON body of the user's
-    last default API answer (``GET /api/v1/me/recommendations/`` without parameters), stamped with
-    what it was made from: the serving version, the ratings and dismissals, and the catalog revision
-    and time of the title summaries shown in it. Served only while all of them still hold
-    (``selectors.kept_answer``).
-
-    Derived data: on PostgreSQL the table is UNLOGGED (no write-ahead log; after a crash it is empty
-    and rankings are computed again).
-    """
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    ranking = models.BinaryField()
-    # A database default too: processes still running the code before this field insert rows without it.
-    answer = models.BinaryField(default=b"", db_default=b"")
-
-    def __str__(self) -> str:
-        return f"ranking of user {self.user_id}"

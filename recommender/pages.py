@@ -1,7 +1,7 @@
-"""Page-level reads for the home page and "For you": rows of cards built from the selectors.
+"""Page-level reads for the home page and "For you": rows of cards.
 
-The scores come from ``recommender.selectors`` (recommend_for_user, similar_titles) and the
-serving model; this module only arranges them into rows and applies the page's filters.
+Lists come from the recommendation pipeline (``recommender.pipeline.recommend``) and the other
+rows' stars from ``recommender.predictions``; this module only arranges them into rows.
 """
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -13,7 +13,8 @@ from catalog.models import Title
 from catalog.selectors import TitleFilters, title_ids_matching
 from ratings.selectors import dismissed_title_ids, user_scores
 
-from .selectors import Because, Recommendation, recommend_for_user, similar_titles
+from .pipeline import Because, Recommendation, RecommendationRequest, recommend as run_pipeline
+from .predictions import predicted_for, similar_titles
 
 ROW_SIZE = 12
 MAX_ROW_SIZE = 40
@@ -45,17 +46,13 @@ def has_filters(filters: TitleFilters) -> bool:
 
 
 def _with_predictions(user, titles: list[Title], note: str = "") -> list[Card]:
-    predicted = discovery.predicted_for(user, [t.pk for t in titles])
+    predicted = predicted_for(user, [t.pk for t in titles])
     return [Card(t, predicted.get(t.pk), t.pk in predicted, None, note) for t in titles]
 
 
 def recommend(user, n: int, filters: TitleFilters) -> list[Recommendation]:
-    """``recommend_for_user``, making sure a platform filter holds (its personal path may not apply it)."""
-    picks = recommend_for_user(user, n=n if not filters.platform else n * 4, filters=filters)
-    if filters.platform:
-        allowed = set(title_ids_matching(filters))
-        picks = [r for r in picks if r.title.pk in allowed]
-    return picks[:n]
+    """``user``'s list (anonymous visitors: popular titles) through the pipeline."""
+    return run_pipeline(RecommendationRequest(user_id=user.pk if user.is_authenticated else None, n=n, filters=filters))
 
 
 def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_SIZE) -> tuple[list[Row], bool]:

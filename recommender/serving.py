@@ -1,7 +1,8 @@
 """Serving: the loaded model of this process, user fold-in and vectorised top-N scoring.
 
-Each process loads the serving version's artifact once and keeps it while that version serves;
-a newer activated version is picked up within ``VERSION_RECHECK_SECONDS``, with no restart. The
+Each process loads the serving version's artifact once and keeps it while that version serves.
+Which version serves is read from the shared cache (``streamrec.cache.SERVING_VERSION``), which an
+activation sets when it commits: every process serves a new version from its next request. The
 artifact is immutable and versioned, so every process that loads version N serves the same model.
 """
 import logging
@@ -10,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from streamrec.cache import MISSING, serving_version_id
 
 from . import ranking, scoring, services, storage
 from .models import ModelVersion
@@ -183,14 +186,6 @@ ARTIFACT_RETRY_SECONDS = 60.0
 _broken: dict[int, tuple[float, int | None]] = {}
 
 
-# A process asks the database which version serves at most this often, not on every request (that
-# query cost as much as scoring): a version activated in another process serves here within it.
-# ``services.activate_version`` makes its own process ask again at once.
-VERSION_RECHECK_SECONDS = 2.0
-# (monotonic time of the next check, serving version pk or None): what the last check found
-_checked: tuple[float, int | None] | None = None
-
-
 def load_version(version: ModelVersion) -> LoadedModel:
     factors = storage.load(version.artifact_path, version.artifact_sha256)
     return LoadedModel.from_factors(version.pk, factors)
@@ -202,13 +197,11 @@ def forget() -> None:
     with _lock:
         _loaded = None
         _broken.clear()
-    recheck_version()
 
 
-def recheck_version() -> None:
-    """Make the next ``current_model`` call read the serving version from the database."""
-    global _checked
-    _checked = None
+def _serving_version_pk() -> int | None:
+    version = serving_version()
+    return version.pk if version is not None else None
 
 
 def _chosen_instead(version_pk: int, loaded: LoadedModel | None) -> bool:
@@ -220,29 +213,26 @@ def _chosen_instead(version_pk: int, loaded: LoadedModel | None) -> bool:
     return (loaded.version_id if loaded is not None else None) == broken[1]
 
 
-def current_model() -> LoadedModel | None:
+def current_model(version_entry=MISSING) -> LoadedModel | None:
     """The serving version's model, loaded once per process; None when no version can serve.
+    ``version_entry``: the cache's serving-version entry when the caller already read it.
 
     When the serving artifact is missing or corrupted (checksum), the newest older ready version
     whose artifact is intact serves instead (with none, popular titles are shown); the error is
     logged and recorded on the version, where staff see it (staff models page, admin).
     """
-    global _loaded, _checked
-    now = time.monotonic()
-    checked, loaded = _checked, _loaded
-    if checked is not None and now < checked[0]:
-        if checked[1] is None:
-            return None
-        if (loaded is not None and loaded.version_id == checked[1]) or _chosen_instead(checked[1], loaded):
-            return loaded
-    version = serving_version()
-    _checked = (now + VERSION_RECHECK_SECONDS, version.pk if version is not None else None)
-    if version is None:
+    global _loaded
+    version_pk = serving_version_id(_serving_version_pk, version_entry)
+    loaded = _loaded
+    if version_pk is None:
         return None
-    if loaded is not None and loaded.version_id == version.pk:
+    if loaded is not None and loaded.version_id == version_pk:
         return loaded
-    if _chosen_instead(version.pk, loaded):
+    if _chosen_instead(version_pk, loaded):
         return loaded
+    version = ModelVersion.objects.filter(pk=version_pk, status=ModelVersion.Status.READY).first()
+    if version is None:  # deleted, or no longer ready, since the cache was told
+        return None
     with _lock:
         if _loaded is not None and _loaded.version_id == version.pk:
             return _loaded

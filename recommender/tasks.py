@@ -1,7 +1,5 @@
 from celery import shared_task
-from django.contrib.auth import get_user_model
 
-from .answers import default_answer
 from .training import TrainingResult, derive_version_with_new_titles, train_model_version, training_config, tune_and_train
 
 
@@ -32,12 +30,3 @@ def place_new_titles() -> dict:
     """Make newly imported titles recommendable before anyone rated them (no retrain)."""
     version = derive_version_with_new_titles()
     return {"version": version.pk if version else None}
-
-
-@shared_task(name="recommender.tasks.prepare_answer", ignore_result=True)
-def prepare_answer(user_id: int) -> None:
-    """Make and keep the user's default recommendations answer ahead of their next request, after
-    their ratings changed (``services.prepare_answer_soon``); nothing to do when it is current."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is not None:
-        default_answer(user)

@@ -21,7 +21,8 @@ from . import algorithms, evaluation, storage, tuning
 from .content import place_cold_titles, tfidf_matrix
 from .models import ModelVersion
 from .selectors import serving_version, title_contents, unrated_active_title_ids
-from .services import activate_version
+from .serving import load_version
+from .services import activate_version, record_artifact_error
 
 logger = logging.getLogger(__name__)
 
@@ -99,16 +100,15 @@ def derive_version_with_new_titles() -> ModelVersion | None:
 
     Derives a version from the serving one with content-placed rows for the new titles and
     activates it; returns None when there is nothing to place, or when no model serves or the
-    serving one's artifact cannot be read (recorded on the version for staff by ``current_model``).
+    serving one's artifact cannot be read (recorded on the version for staff).
     """
-    from .serving import current_model, recheck_version
-
     current = serving_version()
     if current is None:
         return None
-    recheck_version()  # this process may run the task right after another activated a version
-    loaded = current_model()
-    if loaded is None or loaded.version_id != current.pk:
+    try:
+        loaded = load_version(current)
+    except storage.ArtifactError as error:
+        record_artifact_error(current, str(error))
         logger.warning("v%s cannot be read; new titles are placed once a readable version serves", current.pk)
         return None
     started = time.perf_counter()

@@ -8,7 +8,9 @@ from catalog.selectors import TitleFilters, all_genres
 
 from . import pages
 from .models import ModelVersion
-from .selectors import MIN_RATINGS_FOR_PERSONAL, serving_version, versions_with_artifact_errors
+from .pages import MAX_ROW_SIZE, ROW_SIZE, home_rows
+from .pipeline import MIN_RATINGS_FOR_PERSONAL
+from .selectors import serving_version, versions_with_artifact_errors
 
 MAX_RECOMMENDATIONS = 100
 # Onboarding asks for this many ratings; MIN_RATINGS_FOR_PERSONAL already makes picks personal.
@@ -103,4 +105,26 @@ def model_versions(request):
         request,
         "staff/model_versions.html",
         {"versions": list(reversed(versions)), "serving": serving_version(), "chart": chart, "broken": versions_with_artifact_errors()},
+    )
+
+
+def home(request):
+    filters = filters_from(request)
+    per_row = count_from(request, ROW_SIZE, MAX_ROW_SIZE)
+    rows, personal = home_rows(request.user, filters, per_row)
+    return render(
+        request,
+        "home.html",
+        {
+            "rows": rows,
+            "personal": personal,
+            "min_ratings": MIN_RATINGS_FOR_PERSONAL,
+            "rating_count": request.user.ratings.count() if request.user.is_authenticated else 0,
+            "filters": filters,
+            "has_filters": any(request.GET.get(k) for k in ("genre", "kind", "platform", "n")),
+            "genres": all_genres(),
+            "kinds": Title.Kind.choices,
+            "platforms": Platform.objects.order_by("name"),
+            "n": per_row,
+        },
     )

@@ -9,4 +9,3 @@ class StreamrecConfig(AppConfig):
 
     def ready(self) -> None:
         from . import auth  # noqa: F401  (connects the failed-login receiver)
-        from . import token_auth  # noqa: F401  (connects the receivers that revoke kept tokens)

@@ -29,24 +29,14 @@ class LoginFailure(models.Model):
         indexes = [models.Index(fields=["username", "failed_at"])]
 
 
-class ThrottleCacheEntry(models.Model):
-    """The table of the ``throttle`` cache (Django's DatabaseCache schema): the sign-in/sign-up and
-    sync throttle counters, shared by every web process. A model, so ``migrate`` creates it."""
+class CacheEntry(models.Model):
+    """The table of the default cache where no Redis is configured (Django's DatabaseCache schema,
+    see ``streamrec.cache``): shared by every process, so each sees every invalidation. A model,
+    so ``migrate`` creates it."""
 
     cache_key = models.CharField(max_length=255, primary_key=True)
     value = models.TextField()
     expires = models.DateTimeField(db_index=True)
 
     class Meta:
-        db_table = "streamrec_throttle_cache"
-
-
-class Revision(models.Model):
-    """A numbered change of something processes keep copies of (``streamrec.revisions``): a process
-    re-reads the number every few seconds and drops its copies when it has moved on."""
-
-    name = models.CharField(max_length=32, primary_key=True)
-    number = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name} #{self.number}"
+        db_table = "streamrec_cache"

@@ -1,9 +1,10 @@
 """Sending Celery tasks without losing them while the broker is down.
 
-``enqueue`` sends a task; when the broker cannot be reached it stores the task in the database
-instead, and ``flush_outbox`` (run by beat every minute and when a worker starts) sends what is
-waiting once the broker is back. Nothing is dropped silently.
+``enqueue`` sends a task, named as Celery registers it; when the broker cannot be reached it stores
+the task in the database instead, and ``flush_outbox`` (run by beat every minute and when a worker
+starts) sends what is waiting once the broker is back. Nothing is dropped silently.
 """
+import importlib
 import logging
 
 from celery import current_app
@@ -23,23 +24,28 @@ def send(name: str, args: list, kwargs: dict, connection=None, **options) -> Non
     current_app.send_task(name, args=args, kwargs=kwargs, retry=False, connection=connection, **options)
 
 
-def enqueue(task, *args, connection=None, **kwargs) -> bool:
-    """Run ``task`` in a worker; returns False when it was kept in the outbox for later.
+def enqueue(name: str, *args, connection=None, **kwargs) -> bool:
+    """Run the task registered as ``name`` (e.g. ``"recommender.tasks.retrain"``) in a worker;
+    returns False when it was kept in the outbox for later. Tasks go by name, so the caller need
+    not import the module that defines them.
 
     With no broker configured (development), the task runs in-process at once; as in a worker,
-    its failure is logged, not raised to the caller.
+    its failure is logged, not raised to the caller. Its module (``name`` up to the last dot) is
+    imported first so that the task is registered.
     """
     if current_app.conf.task_always_eager:
+        importlib.import_module(name.rsplit(".", 1)[0])
+        task = current_app.tasks[name]
         result = task.apply(args=args, kwargs=kwargs, throw=False)
         if result.failed():
-            logger.error("task %s failed: %r", task.name, result.result)
+            logger.error("task %s failed: %r", name, result.result)
         return True
     try:
-        send(task.name, list(args), kwargs, connection)
+        send(name, list(args), kwargs, connection)
         return True
     except (BrokerUnavailable, OSError) as exc:
-        QueuedTask.objects.create(name=task.name, args=list(args), kwargs=kwargs, attempts=1, last_error=str(exc)[:1000])
-        logger.warning("broker unavailable; %s kept in the outbox: %s", task.name, exc)
+        QueuedTask.objects.create(name=name, args=list(args), kwargs=kwargs, attempts=1, last_error=str(exc)[:1000])
+        logger.warning("broker unavailable; %s kept in the outbox: %s", name, exc)
         return False
 
 

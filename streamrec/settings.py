@@ -93,24 +93,31 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django turns psycopg's prepared statements off; streamrec.prepared asks for them explicitly
-    # (Django's own client-side-binding cursors never prepare, whatever this says).
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    # Per-process memory: derived data that any process can recompute (popular rows, insights).
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Counters of the sign-in/sign-up and sync throttles must be shared by every web process, or each
-    # process would grant the whole budget again: a table in the database
-    # (streamrec.models.ThrottleCacheEntry, made by migrate). See streamrec/throttles.py.
-    "throttle": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "streamrec_throttle_cache",
-        "OPTIONS": {"MAX_ENTRIES": 50_000},
-    },
-}
+# The one cache (streamrec/cache.py: every key and what invalidates it). Redis when
+# STREAMREC_CACHE_URL names one (production: every web process and worker shares it); otherwise a
+# table in the database (streamrec.models.CacheEntry, made by migrate), which every process of the
+# embedded default (runserver, manage.py commands) shares too.
+CACHE_URL = os.environ.get("STREAMREC_CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "streamrec",
+            # A cache that does not answer at once is treated as a miss (streamrec.cache.SharedCache).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "streamrec_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # Argon2id first (memory-hard, and about a third of PBKDF2's CPU per sign-in: 172 ms against 478 ms
 # on the 2-core bench machine, bench/README.md; it matters when many people sign in at once); PBKDF2
@@ -156,7 +163,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "streamrec.token_auth.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -164,9 +171,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "streamrec.api_errors.exception_handler",
-    # Per-scope throttling (streamrec/throttles.py); answers 429 with Retry-After. Sign-in and
-    # sign-up are stricter (also on the login and sign-up pages). Scoped counters (auth, sync) live in
-    # the "throttle" cache shared by every web process; anon and user ones in each process.
+    # DRF's throttles per scope (streamrec/throttles.py), counting in the shared cache; 429 with
+    # Retry-After. Sign-in and sign-up are stricter (also on the login and sign-up pages).
     "DEFAULT_THROTTLE_CLASSES": [
         "streamrec.throttles.AnonThrottle",
         "streamrec.throttles.UserThrottle",
@@ -251,6 +257,9 @@ CELERY_BEAT_SCHEDULE["import-inbox"] = {
 }
 # --- end of content pipeline settings ---------------------------------------------------------------------
 
+# The catalog's pages and API get predicted stars and similar titles from this module (the
+# interface is in catalog/personalization.py; the catalog does not import the recommender).
+CATALOG_PERSONALIZATION = "recommender.predictions"
 # Recommender: where model artifacts live (shared by every process that serves the site).
 MODEL_DIR = Path(os.environ.get("STREAMREC_MODEL_DIR", BASE_DIR / "var" / "models"))
 # Real datasets for benchmarks; never copied into the repository.

@@ -1,71 +1,26 @@
-"""Throttling per scope. Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``, read on each
-request (so settings overrides apply at once). A throttled request gets 429 with ``Retry-After``:
-the whole seconds until the oldest request of the window leaves it.
+"""Throttling per scope: DRF's throttles, counting in the shared cache (``streamrec.cache``), so
+the budgets hold for the whole site however many web processes serve it. Rates come from
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``, read on each request (so settings overrides apply at
+once). A throttled request gets 429 with ``Retry-After``: the whole seconds until the oldest request
+of the window leaves it.
 
 Scopes: ``anon`` (per IP), ``user`` (per account), and per-view scopes set with ``throttle_scope``:
 ``auth`` (sign-in and sign-up, per IP: stricter, against password guessing) and ``sync`` (bulk
 rating upload). The login and sign-up pages spend the same ``auth`` budget (``page_throttle_wait``).
 
-Scoped counters (``auth``, ``sync``) are bounds that must hold for the whole site: they live in the
-``throttle`` cache, a database table shared by every web process (with a per-process cache, N
-processes would grant N times the budget). The general ``anon`` and ``user`` rates only smooth
-traffic; they stay in each process's memory (free, where a shared counter costs about 1.5 ms of
-database round trips on every API call), so their site-wide ceiling is the rate times the number of
-web processes. They are kept as plain lists (``ProcessHistories``), not in a ``LocMemCache``, which
-pickles every value on each read and write.
-
 The client IP is REMOTE_ADDR, or the address the ``NUM_PROXIES`` trusted proxies put in
 X-Forwarded-For: a header the client sets itself never chooses the budget.
 """
 import math
-import threading
-import time
 
-from django.core.cache import caches
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-
-class ProcessHistories:
-    """Request histories of the per-process throttles, in this process's memory: the part of the
-    cache interface DRF's throttles use (``get``, ``set``)."""
-
-    # Clients seen within a throttle window; past it, expired histories are dropped, and all of them
-    # if none had expired (these rates only smooth traffic, and a set must stay cheap).
-    MAX_KEYS = 100_000
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._histories: dict[str, tuple[float, list[float]]] = {}  # key -> (monotonic expiry, history)
-
-    def get(self, key: str, default=None):
-        kept = self._histories.get(key)
-        if kept is None or kept[0] <= time.monotonic():
-            return default
-        return list(kept[1])  # the throttle changes the list it gets
-
-    def set(self, key: str, value: list[float], timeout: float) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._histories) >= self.MAX_KEYS:
-                live = {k: kept for k, kept in self._histories.items() if kept[0] > now}
-                self._histories = live if len(live) < self.MAX_KEYS else {}
-            self._histories[key] = (now + timeout, list(value))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._histories.clear()
-
-
-process_histories = ProcessHistories()
+from .cache import shared
 
 
 class RatesFromSettings:
-    shared = False  # True: counters in the database ("throttle" cache), else in this process's memory
-
-    @property
-    def cache(self):
-        return caches["throttle"] if self.shared else process_histories
+    cache = shared
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
@@ -93,8 +48,6 @@ class UserThrottle(RatesFromSettings, throttling.UserRateThrottle):
 class ScopedThrottle(RatesFromSettings, throttling.ScopedRateThrottle):
     """Applies to views with ``throttle_scope``. The ``auth`` scope counts per client IP even for a
     signed-in client, so tokens cannot be used to get more password guesses."""
-
-    shared = True
 
     def get_cache_key(self, request, view):
         if self.scope == "auth":

@@ -7,18 +7,8 @@ from rest_framework.test import APIClient
 
 from catalog.models import Availability, Credit, Genre, Person, Platform, Title, TitleDetails
 from ratings.models import Rating
-from streamrec.throttles import process_histories
 
 from .conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Every test starts and ends with no per-process throttle counters (the shared ones live in the
-    database, rolled back with the test)."""
-    process_histories.clear()
-    yield
-    process_histories.clear()
 
 
 def client_for(user) -> APIClient:

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from catalog.models import Availability, Credit, Genre, ImportRun, Platform, SourceRecord, Title, TitleDetails
 from ratings.models import Dismissal, Rating, WatchlistEntry
-from recommender.selectors import recommend_for_user
 
 from .api_fixtures import *  # noqa: F401,F403
-from .conftest import make_user
+from .conftest import make_user, recommendations_for
 
 User = get_user_model()
 FIXTURES = Path(__file__).parent / "fixtures" / "streaming"
@@ -83,7 +82,7 @@ def test_deactivate_hides_titles_everywhere(staff_client, rated_catalog, user):
     assert "2 title(s) deactivated" in response.content.decode()
     assert set(Title.objects.filter(is_active=False).values_list("name", flat=True)) == {"Heat", "Up"}
     assert Rating.objects.filter(title=heat).count() == 3  # nothing is deleted
-    assert {r.title.name for r in recommend_for_user(user, n=10)} == {"Clue"}
+    assert {r.title.name for r in recommendations_for(user, n=10)} == {"Clue"}
     assert staff_client.get(f"/titles/{heat.pk}/").status_code == 404
     assert staff_client.get(f"/api/v1/titles/{heat.pk}/").status_code == 404
 
@@ -94,7 +93,7 @@ def test_activate_brings_them_back(staff_client, rated_catalog, user):
     response = act(staff_client, "activate_titles", [heat, rated_catalog["clue"]])
     assert "1 title(s) activated" in response.content.decode()
     assert Title.objects.get(pk=heat.pk).is_active
-    assert "Heat" in {r.title.name for r in recommend_for_user(user, n=10)}
+    assert "Heat" in {r.title.name for r in recommendations_for(user, n=10)}
 
 
 # Merge duplicates

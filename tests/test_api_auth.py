@@ -161,19 +161,21 @@ def test_health_is_never_throttled(api_client, db, settings):
     assert all(api_client.get("/api/v1/health/").status_code == 200 for _ in range(3))
 
 
-def test_per_process_throttle_histories_expire_and_stay_bounded(fake_clock, monkeypatch):
-    from streamrec.throttles import ProcessHistories
+def test_the_user_budget_is_counted_in_the_shared_cache(token_client, user, catalog, settings):
+    """DRF's history of the account's requests is kept in the default cache, which every web process
+    shares: another client (another process) with the same account spends the same budget, and the
+    count lives nowhere else (evicting it gives the budget back)."""
+    from django.core.cache import caches
 
-    histories = ProcessHistories()
-    histories.set("user_1", [3.0, 2.0], 60)
-    got = histories.get("user_1")
-    got.insert(0, 4.0)  # what a throttle does with the list it gets
-    assert histories.get("user_1") == [3.0, 2.0] and histories.get("user_2", []) == []
-    fake_clock.now += 61
-    assert histories.get("user_1") is None
-    monkeypatch.setattr(ProcessHistories, "MAX_KEYS", 2)
-    histories.set("user_2", [1.0], 60)
-    histories.set("user_3", [1.0], 60)  # user_1's expired entry is dropped to make room
-    assert set(histories._histories) == {"user_2", "user_3"}
-    histories.set("user_4", [1.0], 60)  # none expired: all are dropped, so a set stays cheap
-    assert set(histories._histories) == {"user_4"}
+    from streamrec.cache import shared
+    from streamrec.throttles import AnonThrottle, ScopedThrottle, UserThrottle
+
+    assert all(throttle.cache is shared for throttle in (AnonThrottle, ScopedThrottle, UserThrottle))
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "2/min"}}
+    assert token_client.get("/api/v1/me/").status_code == 200
+    assert client_for(user).get("/api/v1/me/").status_code == 200
+    key = f"throttle_user_{user.pk}"
+    assert len(caches["default"].get(key)) == 2
+    assert client_for(user).get("/api/v1/me/").status_code == 429
+    caches["default"].delete(key)
+    assert token_client.get("/api/v1/me/").status_code == 200

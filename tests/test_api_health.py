@@ -53,7 +53,7 @@ def test_unreachable_broker_is_503(api_client, db, settings):
 
 
 def test_database_failure_is_503(api_client, db, monkeypatch):
-    from streamrec import health
+    from recommender import health
 
     def broken():
         raise OperationalError("connection refused")

@@ -33,7 +33,7 @@ PASSWORD = "a-Str0ng-password!"
 @pytest.fixture
 def seeded(transactional_db):
     """Real MovieLens ratings of the best known movies, a few streaming and TMDB records, a trained model."""
-    from ratings.demo import load_demo, read_embedded_movielens
+    from catalog.demo import load_demo, read_embedded_movielens
     from recommender.training import train_model_version
 
     from .fixtures.pipeline import DISNEY, NETFLIX, TMDB_CREDITS, TMDB_KEYWORDS, TMDB_METADATA, imported

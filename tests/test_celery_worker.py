@@ -8,10 +8,10 @@ import redis
 from ratings.models import Rating
 from recommender import serving
 from recommender.models import ModelVersion
-from recommender.selectors import recommend_for_user
+from streamrec.cache import SERVING_VERSION, shared
 from streamrec.celery import app as celery_app
 
-from .conftest import build_taste_catalog, make_user
+from .conftest import build_taste_catalog, make_user, recommendations_for
 from .processes import wait_for
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -41,8 +41,9 @@ def test_retrain_in_a_worker_changes_recommendations(worker, settings):
         Rating.objects.create(user=user, title=title, score=5.0)
     for title in catalog["action"][:3]:
         Rating.objects.create(user=user, title=title, score=0.5)
-    before = recommend_for_user(user, n=5)
+    before = recommendations_for(user, n=5)
     assert not any(r.personalized for r in before)
+    assert shared.get(SERVING_VERSION, "missing") is None  # "no version serves", kept for SERVING_VERSION_SECONDS
 
     # This process runs tasks eagerly (no broker configured), so send over an explicit connection.
     with celery_app.connection_for_write(BROKER_URL) as broker_connection:
@@ -53,13 +54,13 @@ def test_retrain_in_a_worker_changes_recommendations(worker, settings):
     assert version.status == ModelVersion.Status.READY, version.error
     assert version.n_ratings == Rating.objects.count()
     assert Path(version.artifact_path).parent == settings.MODEL_DIR
-    # This process asked for the serving version moments ago (``before``) and asks again within
-    # VERSION_RECHECK_SECONDS: the worker may well have finished inside that window.
-    after = wait_for(
-        lambda: [r for r in recommend_for_user(user, n=5) if r.personalized],
-        serving.VERSION_RECHECK_SECONDS + 10,
-        "this process to serve the version the worker trained",
-    )
+    # The worker's activation sets the shared serving-version key once it commits (moments after the
+    # status is saved); this process had kept "no version" there when it served ``before``.
+    wait_for(lambda: shared.get(SERVING_VERSION) == version.pk, 10, "the worker to publish the version it activated")
+    # ... and this process serves that version on its very next request: no wait.
+    after = recommendations_for(user, n=5)
+    assert serving.current_model().version_id == version.pk
+    assert all(r.personalized for r in after)
     assert len(after) == 5
     assert [r.title.pk for r in after] != [r.title.pk for r in before]
     assert {r.title.pk for r in after} <= {t.pk for t in catalog["romance"][3:]}

@@ -6,11 +6,11 @@ from ratings.models import Rating
 from recommender import serving
 from recommender.content import TitleContent, place_cold_titles, tfidf_matrix
 from recommender.models import ModelVersion
-from recommender.selectors import recommend_for_user, serving_version
+from recommender.selectors import serving_version
 from recommender.tasks import place_new_titles
 from recommender.training import train_model_version
 
-from .conftest import make_user
+from .conftest import make_user, recommendations_for
 
 SEEDED = {"random_state": 0}
 
@@ -61,8 +61,8 @@ def test_an_unrated_title_reaches_the_fans_of_its_genre(taste_catalog):
     assert version.metrics["titles_placed_by_content"] == 1
     action_fan = fan_of(taste_catalog, "action", "action-fan")
     romance_fan = fan_of(taste_catalog, "romance", "romance-fan")
-    assert fresh.pk in {r.title.pk for r in recommend_for_user(action_fan, n=10)}
-    assert fresh.pk not in {r.title.pk for r in recommend_for_user(romance_fan, n=10)}
+    assert fresh.pk in {r.title.pk for r in recommendations_for(action_fan, n=10)}
+    assert fresh.pk not in {r.title.pk for r in recommendations_for(romance_fan, n=10)}
 
 
 def test_new_titles_are_placed_without_retraining(taste_catalog):
@@ -75,7 +75,7 @@ def test_new_titles_are_placed_without_retraining(taste_catalog):
     assert (derived.rmse, derived.n_ratings) == (trained.rmse, trained.n_ratings)
     assert fresh.pk in serving.current_model().row_of_title
     action_fan = fan_of(taste_catalog, "action", "action-fan")
-    assert fresh.pk in {r.title.pk for r in recommend_for_user(action_fan, n=10)}
+    assert fresh.pk in {r.title.pk for r in recommendations_for(action_fan, n=10)}
     # Nothing new: no new version.
     assert place_new_titles.delay().get() == {"version": None}
     assert ModelVersion.objects.count() == 2

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from catalog.models import Genre, Title
-from ratings.demo import DEMO_USERNAME, load_demo
+from catalog.demo import DEMO_USERNAME, load_demo
 from ratings.models import Rating
 
 User = get_user_model()

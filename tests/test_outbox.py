@@ -6,7 +6,6 @@ import pytest
 import redis
 
 from recommender.models import ModelVersion
-from recommender.tasks import retrain
 from streamrec.celery import app as celery_app
 from streamrec.models import QueuedTask
 from streamrec.outbox import enqueue, flush_outbox
@@ -38,14 +37,14 @@ def queued_task_names(client) -> list[str]:
 
 def test_without_a_broker_tasks_run_in_process_and_failures_stay_there(db):
     assert celery_app.conf.task_always_eager
-    assert enqueue(retrain) is True  # runs at once; fails for want of ratings, as it would in a worker
+    assert enqueue("recommender.tasks.retrain") is True  # runs at once; fails for want of ratings, as it would in a worker
     assert ModelVersion.objects.get().status == ModelVersion.Status.FAILED
     assert not QueuedTask.objects.exists()
 
 
 def test_broker_down_keeps_the_task_and_flush_sends_it_later(db, broker_mode, live_redis):
     with celery_app.connection_for_write(DEAD_BROKER_URL) as dead:
-        assert enqueue(retrain, "biased_mf", connection=dead) is False
+        assert enqueue("recommender.tasks.retrain", "biased_mf", connection=dead) is False
     queued = QueuedTask.objects.get()
     assert (queued.name, queued.args, queued.sent_at) == ("recommender.tasks.retrain", ["biased_mf"], None)
     assert queued.last_error
@@ -65,6 +64,6 @@ def test_broker_down_keeps_the_task_and_flush_sends_it_later(db, broker_mode, li
 
 def test_broker_up_sends_at_once(db, broker_mode, live_redis):
     with celery_app.connection_for_write(REDIS_URL) as up:
-        assert enqueue(retrain, connection=up) is True
+        assert enqueue("recommender.tasks.retrain", connection=up) is True
     assert not QueuedTask.objects.exists()
     assert queued_task_names(live_redis) == ["recommender.tasks.retrain"]

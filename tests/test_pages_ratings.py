@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from ratings.models import Dismissal, Rating, WatchlistEntry
-from recommender.selectors import recommend_for_user
 
 from .test_pages_fixtures import catalog, rate_action_fan, trained  # noqa: F401
+from .conftest import recommendations_for
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 
@@ -158,7 +158,7 @@ def test_watchlist_add_list_remove(logged_in_client, user, catalog):
 
 def test_not_interested_hides_from_recommendations_until_undone(logged_in_client, user, trained):
     rate_action_fan(user, trained)
-    first = recommend_for_user(user, n=5)[0].title
+    first = recommendations_for(user, n=5)[0].title
     WatchlistEntry.objects.create(user=user, title=first)
     response = logged_in_client.post(reverse("ratings:hide-toggle", args=[first.pk]), **JSON)
     assert response.json()["hidden"] is True
@@ -169,7 +169,7 @@ def test_not_interested_hides_from_recommendations_until_undone(logged_in_client
     hidden = logged_in_client.get(reverse("ratings:hidden"))
     assert first.name in hidden.content.decode()
     logged_in_client.post(reverse("ratings:hide-toggle", args=[first.pk]), {"action": "undo"}, **JSON)
-    assert first in [r.title for r in recommend_for_user(user, n=5)]
+    assert first in [r.title for r in recommendations_for(user, n=5)]
 
 
 def test_watchlist_and_hide_need_login_post_and_csrf(client, user, catalog):

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from streamrec.models import LoginFailure, ThrottleCacheEntry
+from streamrec.models import LoginFailure
 
 from .conftest import PASSWORD, make_user
 from .security_urls import fast_password_hashing
@@ -111,17 +111,27 @@ def test_proxies_are_not_trusted_by_default():
 # Counters shared by every web process
 
 
-def test_throttle_counters_live_in_the_database(user, strict_auth):
+def test_throttle_counters_live_in_the_shared_cache(user, strict_auth):
     for _ in range(LIMIT):
         login(Client())
-    assert ThrottleCacheEntry.objects.exists()
-    caches["default"].clear()  # what another process (with its own memory) would see
+    key = "throttle_auth_10.0.0.1"  # DRF's key: the scope and the client address
+    assert len(caches["default"].get(key)) == LIMIT
     assert login(Client(), password=PASSWORD).status_code == 429
+    caches["default"].delete(key)  # the count is kept nowhere else: evicted, the budget is back
+    assert login(Client(), password=PASSWORD).status_code == 302
 
 
-def test_the_throttle_cache_is_a_database_cache():
-    assert django_settings.CACHES["throttle"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
-    assert django_settings.CACHES["throttle"]["LOCATION"] == ThrottleCacheEntry._meta.db_table
+def test_the_throttle_cache_is_shared_by_every_process():
+    from streamrec.cache import shared
+    from streamrec.throttles import AnonThrottle, ScopedThrottle, UserThrottle
+
+    assert all(throttle.cache is shared for throttle in (AnonThrottle, ScopedThrottle, UserThrottle))
+    assert shared.backend is caches["default"]
+    # Redis (STREAMREC_CACHE_URL) or the database table: never one process's memory.
+    assert django_settings.CACHES["default"]["BACKEND"] in {
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.db.DatabaseCache",
+    }
 
 
 @pytest.mark.slow

@@ -1,117 +1,141 @@
-"""Tokens kept in memory are revoked in time: at once in the process that revokes them (sign-out,
-account deactivated or deleted), within revisions.RECHECK_SECONDS in every other."""
+"""API tokens are DRF's plain ``TokenAuthentication``: every request reads the token and its user from
+the database, nothing is kept in a process, so a revoked token (sign-out), a deactivated or deleted
+account is refused on the very next request, by every client and every process, whichever way the
+change was made."""
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models import F
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from streamrec import revisions, token_auth
-from streamrec.models import Revision
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/me/"
+User = get_user_model()
 
 
-def client_for(user) -> tuple[APIClient, str]:
-    key = Token.objects.get_or_create(user=user)[0].key
+def client_with(key: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client, key
+    return client
 
 
-def test_a_kept_token_costs_no_query(user, fake_clock):
-    client, _ = client_for(user)
+def clients_for(user) -> tuple[APIClient, APIClient, str]:
+    """Two clients holding ``user``'s token (two devices, or two web processes serving them), and the key."""
+    key = Token.objects.get_or_create(user=user)[0].key
+    return client_with(key), client_with(key), key
+
+
+def token_queries(queries) -> list[str]:
+    return [query["sql"] for query in queries if Token._meta.db_table in query["sql"]]
+
+
+def test_every_request_reads_the_token_from_the_database(user):
+    client, _, _ = clients_for(user)
     assert client.get(ME).status_code == 200
     with CaptureQueriesContext(connection) as queries:
         assert client.get(ME).json()["username"] == user.username
-    assert not any("authtoken_token" in query["sql"] for query in queries)
+    assert len(token_queries(queries)) == 1  # nothing kept from the first request
 
 
-def test_sign_out_revokes_at_once(user, fake_clock):
-    client, _ = client_for(user)
-    assert client.get(ME).status_code == 200
+def test_sign_out_revokes_at_once_for_every_client(user):
+    client, elsewhere, key = clients_for(user)
+    assert client.get(ME).status_code == elsewhere.get(ME).status_code == 200
     assert client.post("/api/v1/auth/logout/").status_code == 204
+    assert not Token.objects.filter(key=key).exists()
     assert client.get(ME).status_code == 401
+    refused = elsewhere.get(ME)
+    assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
 
 
-@pytest.mark.parametrize("change", ["deactivate", "delete"])
-def test_account_changes_revoke_at_once(user, fake_clock, change):
-    client, _ = client_for(user)
-    assert client.get(ME).status_code == 200
-    if change == "deactivate":
+def test_signing_in_again_after_sign_out_gives_a_new_token(api_client, user):
+    client, _, key = clients_for(user)
+    client.post("/api/v1/auth/logout/")
+    new_key = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json").json()["token"]
+    assert new_key != key
+    assert client_with(key).get(ME).status_code == 401
+    assert client_with(new_key).get(ME).status_code == 200
+
+
+def test_a_token_deleted_by_another_process_is_refused_on_the_next_request(user):
+    client, elsewhere, key = clients_for(user)
+    assert client.get(ME).status_code == elsewhere.get(ME).status_code == 200
+    # Another process (a staff action, a shell) deletes the row: no signal reaches this one.
+    Token.objects.filter(key=key)._raw_delete(Token.objects.db)
+    assert client.get(ME).status_code == 401
+    assert elsewhere.get(ME).status_code == 401
+
+
+@pytest.mark.parametrize("how", ["save", "update elsewhere"])
+def test_a_deactivated_account_is_refused_at_once(user, how):
+    client, elsewhere, key = clients_for(user)
+    assert client.get(ME).status_code == elsewhere.get(ME).status_code == 200
+    if how == "save":
         user.is_active = False
         user.save()
-    else:
+    else:  # another process (the admin's "deactivate" on another web process), no signals here
+        User.objects.filter(pk=user.pk).update(is_active=False)
+    for each in (client, elsewhere):
+        refused = each.get(ME)
+        assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
+    assert Token.objects.filter(key=key).exists()  # the token stays, refused while the account is inactive
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    assert client.get(ME).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["model delete", "account page"])
+def test_a_deleted_account_is_refused_at_once(user, how):
+    client, elsewhere, key = clients_for(user)
+    assert client.get(ME).status_code == elsewhere.get(ME).status_code == 200
+    if how == "model delete":
         user.delete()
+    else:
+        from django.test import Client
+
+        browser = Client()
+        browser.force_login(user)
+        assert browser.post("/accounts/delete/", {"password": PASSWORD}).status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists() and not Token.objects.filter(key=key).exists()
     assert client.get(ME).status_code == 401
+    assert elsewhere.get(ME).status_code == 401
 
 
-def test_signing_in_elsewhere_does_not_drop_kept_tokens(user, other_user, fake_clock):
-    client, _ = client_for(user)
-    assert client.get(ME).status_code == 200
-    other_user.last_login = other_user.date_joined
-    other_user.save(update_fields=["last_login"])
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(ME).status_code == 200
-    assert not any("authtoken_token" in query["sql"] for query in queries)
-
-
-def test_a_token_revoked_by_another_process_is_refused_within_the_recheck(user, fake_clock):
-    client, key = client_for(user)
-    assert client.get(ME).status_code == 200
-    # Another process revokes it: the row goes and the revision moves, with no signal here.
-    Token.objects.filter(key=key)._raw_delete(Token.objects.db)
-    Revision.objects.update_or_create(name=token_auth.AUTH_REVISION, defaults={"number": 0})
-    Revision.objects.filter(name=token_auth.AUTH_REVISION).update(number=F("number") + 7)
-    fake_clock.now += revisions.RECHECK_SECONDS / 2
-    assert client.get(ME).status_code == 200  # still kept here, for at most the recheck interval
-    fake_clock.now += revisions.RECHECK_SECONDS
-    assert client.get(ME).status_code == 401
-
-
-def test_kept_users_expire(user, fake_clock):
-    client, _ = client_for(user)
-    assert client.get(ME).status_code == 200
-    get_user_model().objects.filter(pk=user.pk).update(username="renamed-elsewhere")
-    fake_clock.now += token_auth.TOKEN_CACHE_SECONDS + 1
-    revisions.recheck()
+def test_a_change_of_the_account_elsewhere_shows_on_the_next_request(user):
+    client, _, _ = clients_for(user)
+    assert client.get(ME).json()["username"] == user.username
+    User.objects.filter(pk=user.pk).update(username="renamed-elsewhere")
     assert client.get(ME).json()["username"] == "renamed-elsewhere"
 
 
-def test_a_user_read_while_kept_tokens_are_dropped_is_not_kept(user, fake_clock, monkeypatch):
-    client, key = client_for(user)
-    read = token_auth.user_for_token
-
-    def read_while_revoked(token_key):
-        found = read(token_key)
-        revisions.bump(token_auth.AUTH_REVISION)  # a revocation lands after this read
-        return found
-
-    monkeypatch.setattr(token_auth, "user_for_token", read_while_revoked)
+def test_signing_in_elsewhere_keeps_the_token(api_client, user):
+    client, _, key = clients_for(user)
     assert client.get(ME).status_code == 200
-    monkeypatch.setattr(token_auth, "user_for_token", read)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(ME).status_code == 200
-    assert any("authtoken_token" in query["sql"] for query in queries)  # read again, not kept
-
-
-def test_a_password_rehash_keeps_tokens(user, fake_clock):
-    client, _ = client_for(user)
+    signed_in = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
+    assert signed_in.json()["token"] == key  # the same token on every sign-in
     assert client.get(ME).status_code == 200
-    user.save(update_fields=["password"])  # what a sign-in does when the hasher changed
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(ME).status_code == 200
-    assert not any("authtoken_token" in query["sql"] for query in queries)
 
 
-def test_a_revocation_moves_the_auth_revision_once_it_commits(user, django_capture_on_commit_callbacks):
-    client, _ = client_for(user)
-    with django_capture_on_commit_callbacks(execute=False) as pending:
-        assert client.post("/api/v1/auth/logout/").status_code == 204
-    assert not Revision.objects.filter(name=token_auth.AUTH_REVISION, number__gt=0).exists()  # not before the commit
-    for callback in pending:
-        callback()
-    assert Revision.objects.get(name=token_auth.AUTH_REVISION).number == 1
+def test_a_password_rehash_at_sign_in_keeps_the_token(api_client, user):
+    from django.contrib.auth.hashers import make_password
+
+    client, _, key = clients_for(user)
+    User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
+    assert api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json").json()["token"] == key
+    assert User.objects.get(pk=user.pk).password.startswith("argon2$")  # re-hashed by the sign-in
+    assert client.get(ME).status_code == 200
+
+
+def test_a_password_change_does_not_revoke_api_tokens(user, logged_in_client):
+    """Today's behaviour: a token is not tied to the password; only sign-out, deactivation and
+    deletion end it."""
+    client, elsewhere, key = clients_for(user)
+    new_password = "An0ther-good-one!"
+    response = logged_in_client.post(
+        "/accounts/password_change/", {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password}
+    )
+    assert response.status_code == 302
+    assert User.objects.get(pk=user.pk).check_password(new_password)
+    assert Token.objects.filter(key=key).exists()
+    assert client.get(ME).status_code == elsewhere.get(ME).status_code == 200

@@ -8,9 +8,10 @@ from surprise import AlgoBase
 from ratings.models import Rating
 from recommender import algorithms, serving
 from recommender.models import ModelVersion
-from recommender.selectors import recommend_for_user, serving_version
+from recommender.selectors import serving_version
 from recommender.services import activate_version
 from recommender.training import NotEnoughRatings, train_model_version
+from .conftest import recommendations_for
 
 
 class ExplodingAlgorithm(AlgoBase):
@@ -60,7 +61,7 @@ def test_failed_training_leaves_the_serving_model(taste_catalog, user, monkeypat
     assert failed.status == ModelVersion.Status.FAILED and "out of memory" in failed.error
     assert serving_version() == good
     rate_like_an_action_fan(user, taste_catalog)
-    assert all(r.personalized for r in recommend_for_user(user, n=5))
+    assert all(r.personalized for r in recommendations_for(user, n=5))
 
 
 def test_a_worse_model_is_rejected(taste_catalog):
@@ -97,7 +98,7 @@ def test_missing_artifact_without_fallback_serves_popular_titles(taste_catalog, 
     only = train_model_version().version
     Path(only.artifact_path).unlink()
     rate_like_an_action_fan(user, taste_catalog)
-    recommendations = recommend_for_user(user, n=5)
+    recommendations = recommendations_for(user, n=5)
     assert len(recommendations) == 5 and not any(r.personalized for r in recommendations)
 
 
@@ -132,9 +133,9 @@ def test_dismissed_titles_never_come_back(taste_catalog, user):
 
     train_model_version()
     rate_like_an_action_fan(user, taste_catalog)
-    top = recommend_for_user(user, n=3)
+    top = recommendations_for(user, n=3)
     dismiss_title(user=user, title=top[0].title)
-    after = recommend_for_user(user, n=30)
+    after = recommendations_for(user, n=30)
     assert top[0].title.pk not in {r.title.pk for r in after}
     assert len(after) == 30 - 6 - 1
 
@@ -143,7 +144,7 @@ def test_recommendations_explain_themselves_with_a_liked_title(taste_catalog, us
     train_model_version()
     rate_like_an_action_fan(user, taste_catalog)
     liked = {t.pk for t in taste_catalog["action"][:3]}
-    recommendations = recommend_for_user(user, n=5)
+    recommendations = recommendations_for(user, n=5)
     assert all(r.because is not None for r in recommendations)
     assert {r.because.title.pk for r in recommendations} <= liked
     assert all(r.because.score == 5.0 for r in recommendations)
@@ -151,7 +152,7 @@ def test_recommendations_explain_themselves_with_a_liked_title(taste_catalog, us
 
 
 def test_similar_titles_share_the_taste_group(taste_catalog):
-    from recommender.selectors import similar_titles
+    from recommender.predictions import similar_titles
 
     train_model_version("surprise_svd", params={"random_state": 0, "n_epochs": 60, "lr_all": 0.01})
     first_action = taste_catalog["action"][0]
@@ -161,14 +162,14 @@ def test_similar_titles_share_the_taste_group(taste_catalog):
 
 
 def test_similar_titles_without_a_model_fall_back_to_the_genre(taste_catalog):
-    from recommender.selectors import similar_titles
+    from recommender.predictions import similar_titles
 
     similar = similar_titles(taste_catalog["romance"][0], n=4)
     assert len(similar) == 4 and all(t in taste_catalog["romance"][1:] for t in similar)
 
 
 def test_predicted_rating_for_one_title(taste_catalog, user):
-    from recommender.selectors import title_outlook
+    from recommender.predictions import title_outlook
 
     def predicted_rating_for(user, title):
         return title_outlook(user, title, rated=False, similar_ids=[]).predicted

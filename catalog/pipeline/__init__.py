@@ -182,10 +182,9 @@ def run_import(
 
 def make_new_titles_recommendable() -> None:
     """New titles join the serving model by content at once, ahead of the next retrain."""
-    from recommender.tasks import place_new_titles
     from streamrec.outbox import enqueue
 
-    enqueue(place_new_titles)
+    enqueue("recommender.tasks.place_new_titles")
 
 
 __all__ = ["FORMATS", "FileRefused", "ImportResult", "fail_interrupted_runs", "inspect_files", "run_import"]

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import ImportRun, RejectedRow
-from catalog.summaries import catalog_changed
+from streamrec.cache import catalog_changed
 
 # How many rejected rows one run stores (counts stay exact beyond it; the run's details say so).
 MAX_STORED_REJECTS = 10_000

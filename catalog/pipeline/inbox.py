@@ -135,7 +135,6 @@ def request_retrain_if_due() -> bool:
 
 def trigger_retrain() -> None:
     """Queue ``recommender.tasks.retrain`` (kept in the outbox while the broker is down)."""
-    from recommender.tasks import retrain
     from streamrec.outbox import enqueue
 
-    enqueue(retrain)
+    enqueue("recommender.tasks.retrain")

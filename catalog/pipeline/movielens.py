@@ -2,7 +2,7 @@
 
 Files are recognised by name and checked by content: movies (.dat/.csv), links.csv, users.dat,
 ratings (.dat/.csv). Within one import they load in that order, so ratings find their movies.
-Rating users become accounts that cannot log in (``ratings.services.ensure_imported_raters``).
+Rating users become accounts that cannot log in (``ratings.bulk.ensure_imported_raters``).
 """
 import csv
 import re
@@ -14,8 +14,8 @@ from django.db import connection
 
 from catalog import services
 from catalog.models import Title
+from ratings.bulk import IMPORTED_USERNAME_PREFIX, ensure_imported_raters, upsert_ratings
 from ratings.models import ALLOWED_SCORES
-from ratings.services import IMPORTED_USERNAME_PREFIX, ensure_imported_raters, upsert_ratings
 
 from .base import Batch, ParallelWriter, prefetched, FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file, open_text, row_checksum
 from .normalize import split_list, split_movielens_title

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ratings.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
+from catalog.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
 
 
 class Command(BaseCommand):

@@ -6,6 +6,9 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from recommender.selectors import serving_version
+from recommender.serving import current_model
+
 
 class CheckSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
@@ -61,9 +64,6 @@ def no_model(detail: str) -> dict:
 def check_model() -> dict:
     """The version recorded as serving, and the one this process actually serves: they differ when
     the serving artifact failed its checksum and an older version (or the popular list) stands in."""
-    from recommender.selectors import serving_version
-    from recommender.serving import current_model
-
     try:
         version = serving_version()
         loaded = current_model()

@@ -6,10 +6,12 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from catalog.pipeline.normalize import natural_title
-from catalog.services import MovieLensMovie, upsert_movielens_movies
+from ratings.bulk import ImportedRating, bulk_import_ratings, ensure_imported_raters
+from ratings.services import rate_title
 
-from .services import ImportedRating, bulk_import_ratings, ensure_imported_raters, rate_title
+from .models import Title
+from .pipeline.normalize import natural_title
+from .services import MovieLensMovie, upsert_movielens_movies
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "streamrec-demo"
@@ -50,8 +52,6 @@ def ensure_demo_user(title_ids_by_name: dict[str, int]) -> None:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-        from catalog.models import Title
-
         for name, score in DEMO_RATINGS.items():
             title = Title.objects.filter(pk=title_ids_by_name.get(name)).first()
             if title is not None:

@@ -1,0 +1,11 @@
+"""Account pages at fixed, un-namespaced paths (names ``account`` and ``delete-account``); included
+from ``streamrec.urls`` with ``path("", include("ratings.site_urls"))``, ahead of
+``django.contrib.auth.urls``."""
+from django.urls import path
+
+from . import account_views
+
+urlpatterns = [
+    path("accounts/me/", account_views.account, name="account"),
+    path("accounts/delete/", account_views.delete_account, name="delete-account"),
+]

@@ -1,0 +1,37 @@
+"""Stage 3: scoring. The serving model folds the user in from their history and scores the
+candidates (``serving.LoadedModel.top_n``); users it cannot fold in yet get the best titles by
+damped average (``PopularityScorer``)."""
+from dataclasses import dataclass
+
+from catalog.selectors import TitleFilters, popular_title_ids
+
+from .candidates import Candidates
+from .types import History, ScoredTitle
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Below ``min_ratings`` a fold-in over-fits a handful of ratings: the fallback scores instead."""
+
+    min_ratings: int = 3
+
+
+class ModelScorer:
+    def __init__(self, config: ScoringConfig = ScoringConfig()):
+        self.config = config
+
+    def __call__(self, *, model, history: History, candidates: Candidates, n: int) -> list[ScoredTitle]:
+        """The ``n`` best candidates in the model's ranking order with their predicted stars; empty
+        when the model cannot speak for this user."""
+        if model is None or history.rating_count < self.config.min_ratings or not len(candidates):
+            return []
+        ranked = model.top_n(history.ratings, n, allowed_title_ids=candidates.ids)
+        return [ScoredTitle(title_id, round(stars, 2), True) for title_id, stars in ranked]
+
+
+class PopularityScorer:
+    """The same for everybody: damped (Bayesian) average rating, within the request's filters."""
+
+    def __call__(self, *, history: History, filters: TitleFilters, n: int) -> list[ScoredTitle]:
+        ranked = popular_title_ids(n, exclude_ids=history.seen_ids(), filters=filters)
+        return [ScoredTitle(title_id, round(score, 2), False) for title_id, score in ranked]

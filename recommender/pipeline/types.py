@@ -1,0 +1,81 @@
+"""What flows between the pipeline's stages (``recommender.pipeline``)."""
+from dataclasses import dataclass, field
+
+from catalog.models import Title
+from catalog.selectors import TitleFilters
+
+# Only titles the user liked explain a recommendation ("because you rated X 4.5").
+LIKED_SCORE = 4.0
+
+
+@dataclass(frozen=True)
+class History:
+    """What a user has told us: their ratings (title id -> stars) and the titles they hid."""
+
+    ratings: dict[int, float] = field(default_factory=dict)
+    dismissed: frozenset[int] = frozenset()
+
+    @property
+    def rating_count(self) -> int:
+        return len(self.ratings)
+
+    def liked_ids(self) -> list[int]:
+        return [title_id for title_id, score in self.ratings.items() if score >= LIKED_SCORE]
+
+    def seen_ids(self) -> set[int]:
+        """Titles never to recommend: rated or hidden."""
+        return set(self.ratings) | self.dismissed
+
+
+@dataclass(frozen=True)
+class RecommendationRequest:
+    """One call of the pipeline: whose list (``user_id``, whose history is looked up, or a
+    ``history`` given as it is: offline evaluation, a model checked before it serves), how many
+    titles and within which catalog filters."""
+
+    user_id: int | None = None
+    history: History | None = None
+    n: int = 10
+    filters: TitleFilters = TitleFilters()
+
+    def config(self) -> tuple:
+        """What the answer depends on besides the history, the model and the catalog: part of its
+        cache key."""
+        return (self.n, self.filters)
+
+
+@dataclass(frozen=True)
+class ScoredTitle:
+    """A candidate with the stars predicted for the user (the damped average for popular picks)."""
+
+    title_id: int
+    predicted: float
+    personalized: bool
+
+
+@dataclass(frozen=True)
+class Because:
+    """The user's own rating that a recommendation most resembles."""
+
+    title: Title
+    score: float
+
+    def __str__(self) -> str:
+        return f"Because you rated {self.title.name} {self.score:g}"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    title: Title
+    predicted_rating: float
+    personalized: bool
+    because: Because | None = None
+
+    @property
+    def explanation(self) -> str:
+        """Why this title is recommended, in one sentence."""
+        if self.because is not None:
+            return str(self.because)
+        if self.personalized:
+            return f"Predicted {self.predicted_rating:g} stars for you from your ratings"
+        return "Popular with StreamRec viewers; rate a few titles for personal picks"
