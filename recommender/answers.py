@@ -6,7 +6,7 @@ from rest_framework.renderers import JSONRenderer
 
 from catalog.models import Title
 
-from .pipeline import Recommendation, RecommendationRequest, cached, kept_for, recommend
+from .pipeline import SERVING, Recommendation, RecommendationRequest, cached, kept_for
 
 
 def title_summary_data(title: Title) -> dict:
@@ -28,10 +28,11 @@ def recommendation_data(item: Recommendation) -> dict:
 
 def answer_json(request: RecommendationRequest) -> bytes:
     """``recommend(request)`` rendered as ``JSONRenderer`` renders it, kept in the cache under the
-    same parts as the list (``pipeline.answer_key``)."""
+    same parts as the list (``pipeline.answer_key``). A miss runs the pipeline itself rather than
+    through ``recommend``: the list's own key would miss too (the same revisions moved)."""
 
     def make(model):
-        recommendations = recommend(request)
+        recommendations = SERVING(request, model)
         return JSONRenderer().render([recommendation_data(item) for item in recommendations]), kept_for(recommendations)
 
     return cached("api", request, make)

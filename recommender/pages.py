@@ -65,7 +65,7 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
     rows: list[Row] = []
     authenticated = user.is_authenticated
     seen = (set(user_scores(user)) | dismissed_title_ids(user)) if authenticated else set()
-    allowed = set(title_ids_matching(filters)) if has_filters(filters) else None
+    allowed = set(title_ids_matching(filters).tolist()) if has_filters(filters) else None
 
     shown: set[int] = set()
 

@@ -169,7 +169,7 @@ class LoadedModel:
             order_vector = np.concatenate([ranking_vector, self.factors.ranking_weight * user_vector])
         allowed = np.zeros(0, dtype=np.bool_)
         if allowed_title_ids is not None:
-            allowed = np.isin(self.factors.title_ids, np.fromiter(allowed_title_ids, dtype=np.int64))
+            allowed = np.isin(self.factors.title_ids, np.asarray(allowed_title_ids, dtype=np.int64))
         best = scoring.top_rows(self.order_factors, self.order_base, order_vector.astype(np.float32), rows, allowed, n)
         stars = self.item_base32[best] + np.float32(user_bias) + self.qi32[best] @ user_vector.astype(np.float32)
         np.clip(stars, 0.5, 5.0, out=stars)

@@ -103,7 +103,7 @@ CACHE_URL = os.environ.get("STREAMREC_CACHE_URL", "")
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "streamrec.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "streamrec",
             # A cache that does not answer at once is treated as a miss (streamrec.cache.SharedCache).
@@ -163,7 +163,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "streamrec.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,6 +1,8 @@
 """The one cache layer (streamrec/cache.py) in front of the recommendation pipeline: a hit is
 served, every write that changes an answer invalidates it, and an entry that cannot be read, a
 revision that was evicted or an unreachable cache is recomputed from the database."""
+import os
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -15,7 +17,7 @@ from recommender import serving
 from recommender.pipeline import RecommendationRequest, answer_key
 from recommender.services import activate_version
 from recommender.training import train_model_version
-from streamrec.cache import CATALOG, SERVING_VERSION, shared, user_key
+from streamrec.cache import CATALOG, SERVING_VERSION, RedisCache, shared, user_key
 
 from .conftest import give_romance_taste
 
@@ -178,3 +180,12 @@ def test_the_personal_page_follows_a_rating_made_after_its_list_was_kept(logged_
     shown = next(t for t in taste_catalog["romance"] if f'data-title-id="{t.pk}"' in first)
     rate_title(user=user, title=shown, score=5.0)
     assert f'data-title-id="{shown.pk}"' not in logged_in_client.get("/recommendations/").content.decode()
+
+
+def test_the_redis_backend_reuses_one_client_and_still_reads_and_writes():
+    backend = RedisCache(os.environ.get("STREAMREC_CACHE_URL", "redis://127.0.0.1:6379/14"), {"KEY_PREFIX": "client-reuse-test"})
+    assert backend._cache.get_client() is backend._cache.get_client(write=True)
+    backend.set("key", {"value": 1}, 30)
+    assert backend.get("key") == {"value": 1}
+    backend.delete("key")
+    assert backend.get("key") is None

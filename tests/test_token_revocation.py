@@ -1,4 +1,4 @@
-"""API tokens are DRF's plain ``TokenAuthentication``: every request reads the token and its user from
+"""API tokens (``streamrec.authentication``, DRF's ``TokenAuthentication`` with one plain query): every request reads the token and its user from
 the database, nothing is kept in a process, so a revoked token (sign-out), a deactivated or deleted
 account is refused on the very next request, by every client and every process, whichever way the
 change was made."""

@@ -69,6 +69,7 @@ def recommend(request: RecommendationRequest) -> list[Recommendation]:
 
 
 __all__ = [
+    "SERVING",
     "Because",
     "History",
     "MIN_RATINGS_FOR_PERSONAL",

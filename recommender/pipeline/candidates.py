@@ -36,7 +36,7 @@ class CandidateSelector:
         if self._fixed is not None:
             catalog = self._fixed
         else:
-            catalog = np.array(title_ids_matching(filters), dtype=np.int64)
+            catalog = title_ids_matching(filters)
         seen = history.seen_ids()
         if seen:
             catalog = catalog[~np.isin(catalog, np.fromiter(seen, dtype=np.int64, count=len(seen)))]

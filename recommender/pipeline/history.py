@@ -1,6 +1,8 @@
 """Stage 1: history lookup. What the user has rated and hidden, read from the database."""
 from dataclasses import dataclass
 
+from django.db import connection
+
 from ratings.models import Dismissal, Rating
 
 from .types import History
@@ -18,6 +20,19 @@ class HistoryLookup:
     def __call__(self, *, user_id: int | None) -> History:
         if user_id is None:
             return History()
-        ratings = dict(Rating.objects.filter(user_id=user_id).values_list("title_id", "score"))
-        dismissed = frozenset(Dismissal.objects.filter(user_id=user_id).values_list("title_id", flat=True))
-        return History(ratings, dismissed)
+        # One round trip for both (a dismissal comes back with no score), in plain SQL: the ORM's
+        # compiling of the same union took 0.8 of its 1.0 ms, and every cache miss reads it.
+        sql = (
+            f"SELECT title_id, score FROM {Rating._meta.db_table} WHERE user_id = %s "
+            f"UNION ALL SELECT title_id, NULL FROM {Dismissal._meta.db_table} WHERE user_id = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user_id, user_id])
+            rows = cursor.fetchall()
+        ratings, dismissed = {}, set()
+        for title_id, score in rows:
+            if score is None:
+                dismissed.add(title_id)
+            else:
+                ratings[title_id] = score
+        return History(ratings, frozenset(dismissed))
