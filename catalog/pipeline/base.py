@@ -225,17 +225,6 @@ class RunRecorder:
         return run
 
 
-def batched(items: Iterator, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def row_checksum(*values) -> str:
     """A stable checksum of a transformed record, to tell unchanged re-imports from changes."""
     return hashlib.sha1(repr(values).encode("utf-8")).hexdigest()
