@@ -16,8 +16,10 @@ from .services import MovieLensMovie, upsert_movielens_movies
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "streamrec-demo"
 # The demo account starts with a few ratings so its first page is already personal.
-DEMO_RATINGS = {"Star Wars: Episode IV - A New Hope": 5.0, "Toy Story": 4.0, "Pulp Fiction": 2.5,
-                "Fargo": 3.5, "The Matrix": 5.0, "Titanic": 2.0, "The Lord of the Rings: The Fellowship of the Ring": 4.5}
+# By name and year: the catalog has two films called Titanic (1953 and 1997).
+DEMO_RATINGS = {("Star Wars: Episode IV - A New Hope", 1977): 5.0, ("Toy Story", 1995): 4.0, ("Pulp Fiction", 1994): 2.5,
+                ("Fargo", 1996): 3.5, ("The Matrix", 1999): 5.0, ("Titanic", 1997): 2.0,
+                ("The Lord of the Rings: The Fellowship of the Ring", 2001): 4.5}
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,14 @@ def movies_from_frame(frame: pd.DataFrame) -> list[MovieLensMovie]:
 
 
 @transaction.atomic
-def ensure_demo_user(title_ids_by_name: dict[str, int]) -> None:
+def ensure_demo_user(title_ids_by_name: dict[tuple[str, int | None], int]) -> None:
     User = get_user_model()
     user, created = User.objects.get_or_create(username=DEMO_USERNAME)
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-        for name, score in DEMO_RATINGS.items():
-            title = Title.objects.filter(pk=title_ids_by_name.get(name)).first()
+        for name_and_year, score in DEMO_RATINGS.items():
+            title = Title.objects.filter(pk=title_ids_by_name.get(name_and_year)).first()
             if title is not None:
                 rate_title(user=user, title=title, score=score)
 
@@ -74,5 +76,5 @@ def load_demo(frame: pd.DataFrame | None = None) -> DemoLoadResult:
         for user, movie, score, timestamp in frame[["userId", "movieId", "rating", "timestamp"]].itertuples(index=False)
     )
     ratings_created = bulk_import_ratings(ratings)
-    ensure_demo_user({movie.name: title_ids[movie.movielens_id] for movie in movies})
+    ensure_demo_user({(movie.name, movie.year): title_ids[movie.movielens_id] for movie in movies})
     return DemoLoadResult(titles_created, len(user_ids), len(frame), ratings_created)

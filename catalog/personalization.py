@@ -26,6 +26,8 @@ class TitleOutlook:
     predicted: float | None = None
     because: object | None = None
     similar_predicted: dict[int, float] = field(default_factory=dict)
+    # The user's own scores of the similar titles they rated (shown instead of a prediction).
+    similar_rated: dict[int, float] = field(default_factory=dict)
 
 
 def personalization() -> ModuleType:

@@ -136,6 +136,7 @@ def title_detail(request, pk: int):
         "form": RatingForm(initial={"score": rating.score if rating else None}),
         "similar": similar,
         "similar_predicted": outlook.similar_predicted,
+        "similar_rated": outlook.similar_rated,
         "predicted": outlook.predicted,
         "because": outlook.because,
         "on_watchlist": False,

@@ -17,7 +17,7 @@ what is measured is what is served. Other models rank through their own predict 
 """
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -59,9 +59,13 @@ class ModelResult:
     top_n: int
     relevance_threshold: float
     ranking_path: str | None = None  # PIPELINE, OWN_PREDICT, or None when the model does not rank
+    # Standard deviation over folds of each metric above (None where the metric is).
+    std: dict[str, float | None] = field(default_factory=dict)
+    # Every ranked user's NDCG, folds in order (the same users for every model: the paired test).
+    per_user_ndcg: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "per_user_ndcg"}
 
 
 @dataclass(frozen=True)
@@ -197,8 +201,9 @@ class _RankingTask:
         self.users = np.flatnonzero(n_relevant)
         self.n_items = trainset.n_items
 
-    def run(self, scorer: Scorer, top_n: int) -> tuple[float, float, float, float]:
-        """Mean precision, recall, NDCG over users and catalogue coverage of the top-N lists."""
+    def run(self, scorer: Scorer, top_n: int) -> tuple[float, float, float, float, np.ndarray]:
+        """Mean precision, recall, NDCG over users, catalogue coverage of the top-N lists, and
+        each user's NDCG."""
         precision, recall, ndcg, recommended = [], [], [], []
         for start in range(0, len(self.users), USERS_PER_CHUNK):
             chunk = self.users[start:start + USERS_PER_CHUNK]
@@ -209,12 +214,17 @@ class _RankingTask:
             ndcg.append(metrics.ndcg)
             recommended.append(metrics.recommended_items)
         coverage = len(np.unique(np.concatenate(recommended))) / self.n_items
+        per_user = np.concatenate(ndcg)
         return (float(np.mean(np.concatenate(precision))), float(np.mean(np.concatenate(recall))),
-                float(np.mean(np.concatenate(ndcg))), coverage)
+                float(np.mean(per_user)), coverage, per_user)
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
     return None if any(value is None for value in values) else float(np.mean(values))
+
+
+def _std(values: Sequence[float | None]) -> float | None:
+    return None if any(value is None for value in values) else float(np.std(values))
 
 
 def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: int = 10,
@@ -224,6 +234,7 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
     Fit and test times are wall-clock seconds per fold; ``progress`` receives one line per fit.
     """
     per_model: dict[str, dict[str, list]] = {name: {} for name in algorithms}
+    per_user: dict[str, list[np.ndarray]] = {name: [] for name in algorithms}
     paths: dict[str, str | None] = {}
     n_folds = 0
     for fold_number, fold in enumerate(folds, start=1):
@@ -231,6 +242,8 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
         ranking_task = _RankingTask(fold, relevance_threshold)
         true_ratings = np.array([rating for _, _, rating in fold.testset])
         for name, algo in algorithms.items():
+            if hasattr(algo, "protocol"):
+                algo.protocol = "warm"  # a model tuned inside the fold tunes for this protocol
             started = time.perf_counter()
             algo.fit(fold.trainset)
             fit_seconds = time.perf_counter() - started
@@ -241,7 +254,9 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
                 rmse, mae = rating_errors(true_ratings, estimates)
             path = ranking_path(algo)
             scorer = pipeline_scorer(algo, top_n) if path == PIPELINE else scorer_for(algo)
-            ranking = ranking_task.run(scorer, top_n) if scorer else (None, None, None, None)
+            *ranking, users_ndcg = ranking_task.run(scorer, top_n) if scorer else (None, None, None, None, None)
+            if users_ndcg is not None:
+                per_user[name].append(users_ndcg)
             paths[name] = path
             test_seconds = time.perf_counter() - started
             metrics = dict(zip(("rmse", "mae", "precision", "recall", "ndcg", "coverage"), (rmse, mae, *ranking)))
@@ -253,6 +268,8 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
                          + (f", RMSE {rmse:.4f}" if rmse is not None else ""))
     return [
         ModelResult(name=name, n_folds=n_folds, top_n=top_n, relevance_threshold=relevance_threshold,
-                    ranking_path=paths.get(name), **{key: _mean(values) for key, values in metrics.items()})
+                    ranking_path=paths.get(name), **{key: _mean(values) for key, values in metrics.items()},
+                    std={key: _std(values) for key, values in metrics.items()},
+                    per_user_ndcg=np.concatenate(per_user[name]) if per_user[name] else None)
         for name, metrics in per_model.items()
     ]

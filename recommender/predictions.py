@@ -72,11 +72,13 @@ def similar_titles(title: Title, n: int = 10) -> list[Title]:
 def title_outlook(user, title: Title, rated: bool, similar_ids: list[int]) -> TitleOutlook:
     """``TitleOutlook`` of ``title`` for ``user``, from one read of their ratings."""
     model, scores = personal_model(user)
-    similar_predicted = predictions(model, scores, similar_ids)
+    similar_rated = {t: scores[t] for t in similar_ids if t in scores}
+    similar_predicted = predictions(model, scores, [t for t in similar_ids if t not in scores])
     if rated or model is None:
-        return TitleOutlook(None, None, similar_predicted)
+        return TitleOutlook(None, None, similar_predicted, similar_rated)
     predicted = model.predict_one(scores, title.pk)
-    return TitleOutlook(None if predicted is None else round(predicted, 2), explanation(model, title.pk, scores), similar_predicted)
+    return TitleOutlook(None if predicted is None else round(predicted, 2), explanation(model, title.pk, scores),
+                        similar_predicted, similar_rated)
 
 
 def explanation(model, title_id: int, scores: dict[int, float]) -> Because | None:

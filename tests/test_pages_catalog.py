@@ -189,3 +189,19 @@ def test_chart_library_is_vendored_with_its_licence():
     vendor = settings.BASE_DIR / "static" / "vendor" / "chartjs"
     assert (vendor / "chart.umd.min.js").read_text().startswith("/*!\n * Chart.js v4")
     assert "MIT" in (vendor / "LICENSE.md").read_text()
+
+
+def test_a_similar_title_the_user_rated_shows_their_score_not_a_prediction(logged_in_client, user, trained):
+    rate_action_fan(user, trained)
+    title = trained["action"][5]
+    response = logged_in_client.get(reverse("catalog:title-detail", args=[title.pk]))
+    similar_ids = [t.pk for t in response.context["similar"]]
+    rated = {t.pk for t in trained["action"][:4]} & set(similar_ids)
+    assert rated, "the fixture's action titles are each other's neighbours"
+    assert response.context["similar_rated"] == {pk: 5.0 for pk in rated}
+    assert not rated & set(response.context["similar_predicted"])
+    assert response.context["similar_predicted"]  # the unrated ones are still predicted
+    cards = response.content.decode().split('id="similar-heading"')[1]
+    for pk in rated:
+        card = cards.split(f'data-title-id="{pk}"')[1].split("</li>")[0]
+        assert "You:" in card and "for you" not in card

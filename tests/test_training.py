@@ -115,6 +115,12 @@ def test_train_command_prints_metrics(taste_catalog, capsys):
     call_command("train")
     out = capsys.readouterr().out
     assert "RMSE=" in out and "MAE=" in out and "activated" in out
+    # both protocols: the held-out ratings and the held-out users, from 5, 10 and 20 given ratings
+    assert "held-out P@10=" in out and "NDCG@10=" in out
+    new_users_line = next(line for line in out.splitlines() if line.startswith("new users"))
+    assert all(f"K={k}: NDCG@10=" in new_users_line for k in (5, 10))
+    version = ModelVersion.objects.get()
+    assert 0 < version.metrics["new_user_ndcg"]["5"] <= 1 and version.metrics["new_user_users"]["5"] > 0
     call_command("train", "--if-missing")
     assert "already serves" in capsys.readouterr().out
     assert ModelVersion.objects.count() == 1
@@ -180,3 +186,41 @@ def test_predicted_rating_for_one_title(taste_catalog, user):
     loved = predicted_rating_for(user, taste_catalog["action"][5])
     disliked = predicted_rating_for(user, taste_catalog["romance"][5])
     assert 0.5 <= disliked < loved <= 5.0
+
+
+def test_training_measures_new_users_the_model_never_saw(taste_catalog):
+    version = train_model_version().version
+    ndcg = version.metrics["new_user_ndcg"]
+    # 8 of the 40 raters are held out (20 %); from 5 ratings their taste is plain
+    assert version.metrics["new_user_users"]["5"] == 8
+    assert ndcg["5"] > 0.5 and version.metrics["new_user_recall"]["5"] > 0
+
+
+def test_a_model_that_cannot_fold_in_is_measured_warm_only(taste_catalog, capsys):
+    call_command("train", "--algorithm", "surprise_svd")
+    assert "new users: not measured (surprise_svd cannot fold in a new user)" in capsys.readouterr().out
+    assert "new_user_ndcg" not in ModelVersion.objects.get().metrics
+
+
+def test_a_model_worse_for_new_users_is_rejected_even_with_a_good_rmse(taste_catalog, capsys, monkeypatch):
+    from recommender import training
+
+    monkeypatch.setattr(training, "GATE_MIN_USERS", 8)  # the test catalog holds out 8 raters
+    good = train_model_version().version
+    # the same RMSE but far worse for new users: what a model that cannot rank newcomers looks like
+    good.metrics = {**good.metrics, "new_user_ndcg": {**good.metrics["new_user_ndcg"], "10": 1.0}}
+    good.save(update_fields=["metrics"])
+    call_command("train")
+    out = capsys.readouterr().out
+    assert "rejected (new-user NDCG@10 (K=10)" in out and f"worse than serving v{good.pk}'s 1.0000" in out
+    newer = ModelVersion.objects.latest("pk")
+    assert newer.status == ModelVersion.Status.REJECTED and "new-user NDCG" in newer.metrics["rejected_because"]
+    assert serving_version() == good
+
+
+def test_the_new_user_gate_ignores_samples_too_small_to_compare(taste_catalog):
+    good = train_model_version().version
+    good.metrics = {**good.metrics, "new_user_ndcg": {**good.metrics["new_user_ndcg"], "10": 1.0}}
+    good.save(update_fields=["metrics"])
+    newer = train_model_version()
+    assert newer.activated, "8 held-out users cannot tell two models apart; RMSE decides"

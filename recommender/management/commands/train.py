@@ -29,10 +29,18 @@ class Command(BaseCommand):
             f"version=v{v.pk} algorithm={v.algorithm} ratings={v.n_ratings} users={v.n_users} titles={v.n_titles} "
             f"seconds={v.duration_seconds:.1f}"
         )
-        state = "activated" if result.activated else "rejected (worse than serving; serving model unchanged)"
+        reason = v.metrics.get("rejected_because", "worse than serving")
+        state = "activated" if result.activated else f"rejected ({reason}; serving model unchanged)"
         ranking = " ".join(
             f"{label}={v.metrics[key]:.4f}" for key, label in (("precision", "P@10"), ("recall", "R@10"), ("ndcg", "NDCG@10"))
             if v.metrics.get(key) is not None
         )
         self.stdout.write(f"held-out {ranking}".rstrip())
+        new_user = v.metrics.get("new_user_ndcg", {})
+        if new_user:
+            recall = v.metrics.get("new_user_recall", {})
+            self.stdout.write("new users " + " ".join(
+                f"K={k}: NDCG@10={new_user[k]:.4f} R@10={recall[k]:.4f}" for k in sorted(new_user, key=int)))
+        else:
+            self.stdout.write(f"new users: not measured ({v.algorithm} cannot fold in a new user)")
         self.stdout.write(self.style.SUCCESS(f"RMSE={v.rmse:.4f} MAE={v.mae:.4f} {state}"))
