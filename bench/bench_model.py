@@ -7,12 +7,19 @@ file for the production algorithm and for surprise ``SVD()``, and whether the qu
 
     .venv/bin/python bench/bench_model.py                    # everything, 5 folds
     .venv/bin/python bench/bench_model.py --folds 2 --datasets dslabs --models biased_mf
+    .venv/bin/python bench/bench_model.py --datasets ml-1m --folds 1 --memory   # with peak memory
+
+Every table has both protocols: warm (random ratings held out) and new users (held-out users
+given K = 5, 10, 20 ratings, ``recommender.new_users``), mean ± standard deviation over folds, and
+the production scorer against the best ranking baseline of each, paired per user.
 """
 import argparse
+import gc
 import os
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import pandas as pd
@@ -140,6 +147,21 @@ def _verdict_line(protocol: str, ours: str, our_scores, theirs: str, their_score
             f"{verdict.p_worse:.3g} (>= 0.05): {'PASS' if verdict.not_worse else 'FAIL'}")
 
 
+def peak_fit_memory(chosen: dict[str, AlgoBase], data: Dataset) -> dict[str, float]:
+    """MiB allocated at the peak of one fit of each model on every rating, as ``tracemalloc`` sees
+    it (Python objects and numpy arrays; not the memory of numba's or implicit's own kernels). A
+    separate pass: tracing slows fits, so the timed ones above run without it."""
+    trainset = data.build_full_trainset()
+    peaks = {}
+    for name, algo in chosen.items():
+        gc.collect()
+        tracemalloc.start()
+        algo.fit(trainset)
+        peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return peaks
+
+
 def full_fit_seconds(data: Dataset, repeats: int) -> dict[str, float]:
     """Median wall time of fitting PRODUCTION and surprise SVD() on every rating, interleaved so
     concurrent load on the machine hits both alike."""
@@ -181,6 +203,7 @@ def main() -> None:
     parser.add_argument("--max-ratings", type=int, default=None, help="sample this many ratings for a quick run")
     parser.add_argument("--full-fit-repeats", type=int, default=3, help="whole-file fits per model (0 skips)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fold split")
+    parser.add_argument("--memory", action="store_true", help="also measure each model's peak memory in one whole-file fit")
     args = parser.parse_args()
 
     algorithms.warm_up()  # numba compiles (or loads its cache) here, not inside a timed fit
@@ -207,6 +230,10 @@ def main() -> None:
         print()
         for line in comparison_lines(results, new, new_users.KS):
             print(line)
+        if args.memory:
+            print("\n| model | peak MiB of one whole-file fit (tracemalloc) |\n|---|---:|")
+            for name, mib in peak_fit_memory(chosen, data).items():
+                print(f"| {name} | {mib:.0f} |")
         full_fit = full_fit_seconds(data, args.full_fit_repeats) if args.full_fit_repeats else None
         print()
         if dataset_name == BARS_DATASET and not args.max_ratings:
