@@ -14,7 +14,7 @@ from scipy.sparse import csr_matrix
 from surprise import AlgoBase, PredictionImpossible, Trainset
 from threadpoolctl import threadpool_limits
 
-from .evaluation import ranking_metrics
+from .evaluation import pairs_matrix, ranking_metrics
 from .mf import trainset_arrays
 
 # λ candidates for EASE: 100 to 20,000 in steps of about 2x.
@@ -133,18 +133,14 @@ def validation_split(rated: csr_matrix, ratings: csr_matrix, protocol: str, seed
             query_pairs += [(row, ratings.indices[i]) for i in order[:VALIDATION_K]]
             relevant_pairs += [(row, ratings.indices[i]) for i in order[VALIDATION_K:] if ratings.data[i] >= RELEVANT]
         shape = (len(held), rated.shape[1])
-        return fit_rows, _pairs(query_pairs, shape), _pairs(relevant_pairs, shape)
+        return (fit_rows, pairs_matrix(query_pairs, shape, dtype=np.float32),
+                pairs_matrix(relevant_pairs, shape, dtype=np.float32))
     coo = ratings.tocoo()
     held = rng.random(coo.nnz) < VALIDATION_SHARE
     shape = rated.shape
-    fit_rows = _pairs(list(zip(coo.row[~held], coo.col[~held])), shape)
+    fit_rows = pairs_matrix(np.column_stack([coo.row[~held], coo.col[~held]]), shape, dtype=np.float32)
     relevant = held & (coo.data >= RELEVANT)
-    return fit_rows, fit_rows, _pairs(list(zip(coo.row[relevant], coo.col[relevant])), shape)
-
-
-def _pairs(pairs, shape) -> csr_matrix:
-    array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    return csr_matrix((np.ones(len(array), dtype=np.float32), (array[:, 0], array[:, 1])), shape=shape)
+    return fit_rows, fit_rows, pairs_matrix(np.column_stack([coo.row[relevant], coo.col[relevant]]), shape, dtype=np.float32)
 
 
 def validation_ndcg(scores: np.ndarray, queries: csr_matrix, relevant: csr_matrix) -> float:

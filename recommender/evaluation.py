@@ -133,25 +133,39 @@ def ranking_path(algo: AlgoBase) -> str | None:
     return OWN_PREDICT if scorer_for(algo) is not None else None
 
 
-def pipeline_scorer(algo: AlgoBase, top_n: int) -> Scorer:
-    """Scores from the site's pipeline: rank ``top_n`` for each user from their train ratings and
-    give those titles descending scores (the rest -inf), so ``ranking_metrics`` reads the lists."""
+def pipeline_history_scorer(algo: AlgoBase, top_n: int) -> Callable[[list[dict[int, float]]], np.ndarray]:
+    """Scores from the site's pipeline for users given as ratings by inner item id: each is folded
+    in and ranked ``top_n`` titles, which get descending scores (the rest -inf), so
+    ``ranking_metrics`` reads the lists."""
     trainset = algo.trainset
     model = LoadedModel.from_factors(0, FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02))))
     pipeline = offline_pipeline(model.factors.title_ids)
-    raw_item = np.array([int(trainset.to_raw_iid(i)) for i in range(trainset.n_items)], dtype=np.int64)
-    inner_item = {int(raw): inner for inner, raw in enumerate(raw_item)}
+    raw_item = [int(trainset.to_raw_iid(inner)) for inner in range(trainset.n_items)]
+    inner_item = {raw: inner for inner, raw in enumerate(raw_item)}
 
-    def score(users: np.ndarray) -> np.ndarray:
-        scores = np.full((len(users), trainset.n_items), -np.inf)
-        for row, user in enumerate(users):
-            history = History({int(raw_item[item]): float(rating) for item, rating in trainset.ur[user]})
+    def score(histories: list[dict[int, float]]) -> np.ndarray:
+        scores = np.full((len(histories), trainset.n_items), -np.inf)
+        for row, given in enumerate(histories):
+            history = History({raw_item[item]: float(rating) for item, rating in given.items()})
             _, ranked = pipeline.rank(RecommendationRequest(history=history, n=top_n), model)
             for position, item in enumerate(ranked):
                 scores[row, inner_item[item.title_id]] = top_n - position
         return scores
 
     return score
+
+
+def pipeline_scorer(algo: AlgoBase, top_n: int) -> Scorer:
+    """``pipeline_history_scorer`` for training users, from their train ratings."""
+    score_histories = pipeline_history_scorer(algo, top_n)
+    trainset = algo.trainset
+    return lambda users: score_histories([dict(trainset.ur[user]) for user in users])
+
+
+def pairs_matrix(pairs, shape: tuple[int, int], dtype=bool) -> csr_matrix:
+    """A users x items matrix with 1 at each (row, column) of ``pairs``."""
+    array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return csr_matrix((np.ones(len(array), dtype=dtype), (array[:, 0], array[:, 1])), shape=shape)
 
 
 def scorer_for(algo: AlgoBase) -> Scorer | None:
@@ -195,8 +209,7 @@ class _RankingTask:
             item = inner_item(raw_item)
             if item is not None:
                 relevant_known.append((user, item))
-        pairs = np.array(relevant_known, dtype=np.int64).reshape(-1, 2)
-        self.relevant = csr_matrix((np.ones(len(pairs), dtype=bool), (pairs[:, 0], pairs[:, 1])), shape=shape)
+        self.relevant = pairs_matrix(relevant_known, shape)
         self.n_relevant = n_relevant
         self.users = np.flatnonzero(n_relevant)
         self.n_items = trainset.n_items

@@ -21,10 +21,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from surprise import AlgoBase, Dataset, Trainset
 
-from .evaluation import PIPELINE, ranking_metrics
-from .pipeline import History, RecommendationRequest, offline_pipeline
-from .serving import LoadedModel
-from .storage import FactorModel
+from .evaluation import PIPELINE, USERS_PER_CHUNK, pairs_matrix, pipeline_history_scorer, ranking_metrics
 
 KS = (5, 10, 20)
 HELD_OUT_USERS = 0.2
@@ -94,29 +91,8 @@ def can_fold_in(algo: AlgoBase) -> bool:
 def history_scorer(algo: AlgoBase, top_n: int) -> HistoryScorer:
     """How the fitted ``algo`` scores new users from their given ratings (``can_fold_in``)."""
     if getattr(algo, "folds_in", False):
-        return _pipeline_history_scorer(algo, top_n)
+        return pipeline_history_scorer(algo, top_n)
     return algo.score_histories
-
-
-def _pipeline_history_scorer(algo: AlgoBase, top_n: int) -> HistoryScorer:
-    """The site's pipeline: fold each user in from their given ratings and rank ``top_n`` titles,
-    which get descending scores (the rest -inf) for ``ranking_metrics`` to read."""
-    trainset = algo.trainset
-    model = LoadedModel.from_factors(0, FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02))))
-    pipeline = offline_pipeline(model.factors.title_ids)
-    raw_item = [int(trainset.to_raw_iid(inner)) for inner in range(trainset.n_items)]
-    inner_item = {raw: inner for inner, raw in enumerate(raw_item)}
-
-    def score(histories: Histories) -> np.ndarray:
-        scores = np.full((len(histories), trainset.n_items), -np.inf)
-        for row, given in enumerate(histories):
-            history = History({raw_item[item]: rating for item, rating in given.items()})
-            _, ranked = pipeline.rank(RecommendationRequest(history=history, n=top_n), model)
-            for position, item in enumerate(ranked):
-                scores[row, inner_item[item.title_id]] = top_n - position
-        return scores
-
-    return score
 
 
 @dataclass(frozen=True)
@@ -152,20 +128,15 @@ def _tasks(fold: NewUserFold, ks: Sequence[int], relevance_threshold: float) -> 
             relevant_pairs += [(row, item) for item in map(inner, relevant) if item is not None]
         shape = (len(histories), trainset.n_items)
         given_pairs = [(row, item) for row, history in enumerate(histories) for item in history]
-        tasks[k] = _Task(histories, _matrix(given_pairs, shape), _matrix(relevant_pairs, shape), np.array(n_relevant, dtype=np.int64))
+        tasks[k] = _Task(histories, pairs_matrix(given_pairs, shape), pairs_matrix(relevant_pairs, shape), np.array(n_relevant, dtype=np.int64))
     return tasks
-
-
-def _matrix(pairs: list[tuple[int, int]], shape: tuple[int, int]) -> csr_matrix:
-    pairs_array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    return csr_matrix((np.ones(len(pairs_array), dtype=bool), (pairs_array[:, 0], pairs_array[:, 1])), shape=shape)
 
 
 def score_task(scorer: HistoryScorer, task: _Task, top_n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-user NDCG and recall of ``scorer`` on ``task``, never recommending a given title."""
     ndcg, recall = [], []
-    for start in range(0, len(task.histories), 1000):
-        stop = start + 1000
+    for start in range(0, len(task.histories), USERS_PER_CHUNK):
+        stop = start + USERS_PER_CHUNK
         metrics = ranking_metrics(scorer(task.histories[start:stop]), task.given[start:stop].toarray(),
                                   task.relevant[start:stop].toarray(), task.n_relevant[start:stop], top_n)
         ndcg.append(metrics.ndcg)

@@ -64,11 +64,14 @@ def test_the_given_ratings_are_never_ranked_nor_counted_as_relevant(data):
         given, relevant = task.given.toarray(), task.relevant.toarray()
         assert not (given & relevant).any()
         assert (relevant.sum(axis=1) <= task.n_relevant).all()
-    # a scorer that puts the given titles first still never recommends them
+    # a scorer that puts the given titles first still never recommends them: it scores exactly as
+    # one that puts them last
     task = tasks[5]
-    cheating = lambda histories: np.where(task.given.toarray()[: len(histories)], 100.0, 0.0)  # noqa: E731
-    ndcg, _ = new_users.score_task(cheating, task, 10)
-    assert len(ndcg) == len(task.histories)
+    base = np.random.default_rng(1).random(task.given.shape)
+    given = task.given.toarray()
+    cheating, _ = new_users.score_task(lambda histories: np.where(given[: len(histories)], 100.0, base[: len(histories)]), task, 10)
+    honest, _ = new_users.score_task(lambda histories: np.where(given[: len(histories)], -100.0, base[: len(histories)]), task, 10)
+    assert len(cheating) == len(task.histories) and np.array_equal(cheating, honest)
 
 
 def test_evaluation_scores_fold_in_models_and_leaves_the_others_out(data):

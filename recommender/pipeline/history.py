@@ -20,8 +20,8 @@ class HistoryLookup:
     def __call__(self, *, user_id: int | None) -> History:
         if user_id is None:
             return History()
-        # One round trip for both (a dismissal comes back with no score), in plain SQL: the ORM's
-        # compiling of the same union took 0.8 of its 1.0 ms, and every cache miss reads it.
+        # One round trip for both (a dismissal comes back with no score), in plain SQL: through the
+        # ORM the same union took 1.0 ms in-process, this 0.36 ms, and every cache miss reads it.
         sql = (
             f"SELECT title_id, score FROM {Rating._meta.db_table} WHERE user_id = %s "
             f"UNION ALL SELECT title_id, NULL FROM {Dismissal._meta.db_table} WHERE user_id = %s"
