@@ -14,7 +14,7 @@ import numpy as np
 
 from streamrec.cache import MISSING, serving_version_id
 
-from . import ranking, scoring, services, storage
+from . import neighbours, ranking, scoring, services, storage
 from .models import ModelVersion
 from .selectors import fallback_versions, serving_version
 
@@ -33,9 +33,10 @@ class LoadedModel:
     # Item factors scaled to unit length: cosine similarity between titles is one matrix product.
     unit_qi: np.ndarray = field(repr=False)
     # Scoring every title reads the whole item matrix per request; single precision halves that.
-    # ``order_factors`` holds each title's [ranking_qi | qi] in one row (just qi without a ranking
-    # model), so the top-N order is one pass: order_factors @ [ranking vector | ranking_weight x
-    # user vector] + ``order_base``. ``qi32`` and ``ranking_qi32`` are views of its columns.
+    # ``order_factors`` holds each title's [ranking_qi | qi | neighbour_qi] in one row (the parts
+    # the artifact has), so the top-N order is one pass: order_factors @ [ranking vector |
+    # ranking_weight x user vector | neighbour vector] + ``order_base``. ``qi32`` and
+    # ``ranking_qi32`` are views of its columns.
     order_factors: np.ndarray = field(repr=False)
     qi32: np.ndarray = field(repr=False)
     item_base32: np.ndarray = field(repr=False)
@@ -48,30 +49,34 @@ class LoadedModel:
     # predicted rating).
     ranking_qi32: np.ndarray | None = field(default=None, repr=False)
     ranking_gram: np.ndarray | None = field(default=None, repr=False)
+    # The rows summed into a user's neighbour vector (``recommender.neighbours``); None without.
+    neighbour_basis: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
         scoring.warm_up()
         norms = np.linalg.norm(factors.qi, axis=1, keepdims=True)
         item_base32 = (factors.global_mean + factors.bi).astype(np.float32)
+        parts, arrays = [factors.qi], {"order_base": item_base32}
+        width = 0
         if factors.has_ranking:
             width = factors.ranking_qi.shape[1]
-            order_factors = np.ascontiguousarray(np.hstack([factors.ranking_qi, factors.qi]), dtype=np.float32)
-            arrays = {
-                "order_factors": order_factors,
-                "order_base": (factors.ranking_bi + factors.ranking_weight * (factors.global_mean + factors.bi)).astype(np.float32),
-                "ranking_qi32": order_factors[:, :width],
-                "ranking_gram": ranking.regularised_gram(factors.ranking_qi, factors.ranking_reg),
-            }
-        else:
-            width = 0
-            arrays = {"order_factors": np.ascontiguousarray(factors.qi, dtype=np.float32), "order_base": item_base32}
+            parts.insert(0, factors.ranking_qi)
+            arrays["order_base"] = (factors.ranking_bi + factors.ranking_weight * (factors.global_mean + factors.bi)).astype(np.float32)
+            arrays["ranking_gram"] = ranking.regularised_gram(factors.ranking_qi, factors.ranking_reg)
+        if factors.has_neighbours:
+            parts.append(factors.neighbour_qi)
+            arrays["neighbour_basis"] = np.asarray(factors.neighbour_basis, dtype=np.float64)
+        order_factors = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+        if factors.has_ranking:
+            arrays["ranking_qi32"] = order_factors[:, :width]
         return cls(
             version_id,
             factors,
             {int(title_id): row for row, title_id in enumerate(factors.title_ids)},
             (factors.qi / np.where(norms > 0, norms, 1.0)).astype(np.float32),
-            qi32=arrays["order_factors"][:, width:],
+            order_factors=order_factors,
+            qi32=order_factors[:, width:width + factors.qi.shape[1]],
             item_base32=item_base32,
             **arrays,
         )
@@ -153,7 +158,8 @@ class LoadedModel:
         """The ``n`` best (title id, predicted rating) pairs, never a title in ``scores``.
 
         Titles are ordered by the ranking score (the ranking model's score plus ``ranking_weight`` x
-        the predicted rating), or by predicted rating without a ranking model; the value returned is
+        the predicted rating), or by predicted rating without a ranking model, plus the neighbour
+        term of the titles the user liked when the model has one; the value returned is
         the predicted rating, the stars shown to the user (computed for the chosen titles only).
         ``allowed_title_ids`` restricts candidates (filters, active titles) when given.
         """
@@ -164,9 +170,12 @@ class LoadedModel:
         user_bias, user_vector = folded
         ranking_vector = self._ranking_vector(rows, targets)
         if ranking_vector is None:
-            order_vector = user_vector
+            parts = [user_vector]
         else:
-            order_vector = np.concatenate([ranking_vector, self.factors.ranking_weight * user_vector])
+            parts = [ranking_vector, self.factors.ranking_weight * user_vector]
+        if self.neighbour_basis is not None:
+            parts.append(neighbours.user_vector(self.neighbour_basis, rows, targets, self.factors.neighbour_min_rating))
+        order_vector = np.concatenate(parts)
         allowed = np.zeros(0, dtype=np.bool_)
         if allowed_title_ids is not None:
             allowed = np.isin(self.factors.title_ids, np.asarray(allowed_title_ids, dtype=np.int64))

@@ -16,7 +16,9 @@ class FactorModel:
     """A biased matrix factorisation: r(u, i) = mu + bu[u] + bi[i] + pu[u] . qi[i], and optionally a
     ranking model for top-N order: x[u] . ranking_qi[i] + ranking_bi[i] + ranking_weight x r(u, i),
     where x[u] is folded in from the user's ratings (``recommender.ranking``, ``ranking_reg``,
-    ``ranking_alpha``). Without ``ranking_qi`` titles rank by predicted rating.
+    ``ranking_alpha``). Without ``ranking_qi`` titles rank by predicted rating. With
+    ``neighbour_qi``, the order adds n[u] . neighbour_qi[i], n[u] summed from the ``neighbour_basis``
+    rows of the titles the user rated at least ``neighbour_min_rating`` (``recommender.neighbours``).
 
     ``user_ids`` and ``title_ids`` map matrix rows back to database primary keys.
     """
@@ -34,10 +36,17 @@ class FactorModel:
     ranking_weight: float = 0.0
     ranking_reg: float = 0.0
     ranking_alpha: float = 0.0
+    neighbour_basis: np.ndarray | None = None
+    neighbour_qi: np.ndarray | None = None
+    neighbour_min_rating: float = 0.0
 
     @property
     def has_ranking(self) -> bool:
         return self.ranking_qi is not None
+
+    @property
+    def has_neighbours(self) -> bool:
+        return self.neighbour_qi is not None
 
     @classmethod
     def from_algorithm(cls, algo, reg: float) -> "FactorModel":
@@ -56,6 +65,7 @@ class FactorModel:
             qi=np.asarray(algo.qi, dtype=np.float64),
             reg=float(reg),
             **ranking_fields(algo),
+            **neighbour_fields(algo),
         )
 
 
@@ -73,17 +83,34 @@ def ranking_fields(algo) -> dict:
     }
 
 
+def neighbour_fields(algo) -> dict:
+    """The neighbour term of ``algo`` as FactorModel fields; empty when it has none."""
+    neighbour_qi = getattr(algo, "neighbour_qi", None)
+    if neighbour_qi is None or neighbour_qi.shape[1] == 0:
+        return {}
+    return {
+        "neighbour_basis": np.asarray(algo.neighbour_basis, dtype=np.float32),
+        "neighbour_qi": np.asarray(neighbour_qi, dtype=np.float32),
+        "neighbour_min_rating": float(algo.neighbour_min_rating),
+    }
+
+
 RANKING_ARRAYS = ("ranking_qi", "ranking_bi")
 RANKING_SCALARS = ("ranking_weight", "ranking_reg", "ranking_alpha")
+NEIGHBOUR_ARRAYS = ("neighbour_basis", "neighbour_qi")
+NEIGHBOUR_SCALARS = ("neighbour_min_rating",)
 
 
 def save(model: FactorModel, path: Path) -> str:
     """Write ``model`` to ``path`` atomically and return the file's SHA-256."""
     buffer = io.BytesIO()
-    ranking = {}
+    optional = {}
     if model.has_ranking:
-        ranking = {name: getattr(model, name) for name in RANKING_ARRAYS}
-        ranking.update({name: np.array(getattr(model, name)) for name in RANKING_SCALARS})
+        optional = {name: getattr(model, name) for name in RANKING_ARRAYS}
+        optional.update({name: np.array(getattr(model, name)) for name in RANKING_SCALARS})
+    if model.has_neighbours:
+        optional.update({name: getattr(model, name) for name in NEIGHBOUR_ARRAYS})
+        optional.update({name: np.array(getattr(model, name)) for name in NEIGHBOUR_SCALARS})
     np.savez(
         buffer,
         global_mean=np.array(model.global_mean),
@@ -94,7 +121,7 @@ def save(model: FactorModel, path: Path) -> str:
         pu=model.pu,
         qi=model.qi,
         reg=np.array(model.reg),
-        **ranking,
+        **optional,
     )
     data = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,11 +141,15 @@ def load(path: Path, expected_sha256: str) -> FactorModel:
     if actual != expected_sha256:
         raise ArtifactError(f"model artifact {path} is corrupted (sha256 {actual}, expected {expected_sha256})")
     with np.load(io.BytesIO(data)) as arrays:
-        # Artifacts written before the ranking model existed have no ranking arrays; they still serve.
-        ranking = {}
+        # Artifacts written before the ranking model or the neighbour term existed lack their
+        # arrays; they still serve.
+        optional = {}
         if "ranking_qi" in arrays:
-            ranking = {name: arrays[name] for name in RANKING_ARRAYS}
-            ranking.update({name: float(arrays[name]) for name in RANKING_SCALARS})
+            optional = {name: arrays[name] for name in RANKING_ARRAYS}
+            optional.update({name: float(arrays[name]) for name in RANKING_SCALARS})
+        if "neighbour_qi" in arrays:
+            optional.update({name: arrays[name] for name in NEIGHBOUR_ARRAYS})
+            optional.update({name: float(arrays[name]) for name in NEIGHBOUR_SCALARS})
         return FactorModel(
             global_mean=float(arrays["global_mean"]),
             user_ids=arrays["user_ids"],
@@ -128,5 +159,5 @@ def load(path: Path, expected_sha256: str) -> FactorModel:
             pu=arrays["pu"],
             qi=arrays["qi"],
             reg=float(arrays["reg"]),
-            **ranking,
+            **optional,
         )

@@ -19,9 +19,9 @@ def retrain(algorithm: str | None = None, params: dict | None = None) -> dict:
 
 
 @shared_task(name="recommender.tasks.tune")
-def tune(algorithm: str, grid: dict | None = None, n_folds: int = 3) -> dict:
+def tune(algorithm: str, grid: dict | None = None, n_folds: int = 3, metric: str = "rmse") -> dict:
     """Cross-validated search over ``grid``, then a model version trained with the best parameters."""
-    tuning_result, trained = tune_and_train(algorithm, grid, n_folds)
+    tuning_result, trained = tune_and_train(algorithm, grid, n_folds, metric=metric)
     return {"best_params": tuning_result.best.params, **summary(trained)}
 
 

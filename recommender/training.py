@@ -127,6 +127,13 @@ def with_cold_titles(factors: storage.FactorModel) -> tuple[storage.FactorModel,
             ranking_qi=np.vstack([factors.ranking_qi, ranking_placement.qi]).astype(np.float32),
             ranking_bi=np.concatenate([factors.ranking_bi, ranking_placement.bi]).astype(np.float32),
         )
+    if factors.has_neighbours:
+        # And the neighbour term: a new title links to what its content neighbours link to.
+        no_bias = np.zeros(int(known.sum()))
+        extended = dataclasses.replace(extended, **{
+            name: np.vstack([getattr(factors, name), place_cold_titles(matrix, warm[known], cold, getattr(factors, name)[known], no_bias).qi]).astype(np.float32)
+            for name in ("neighbour_basis", "neighbour_qi")
+        })
     return extended, len(placed_ids)
 
 
@@ -177,13 +184,16 @@ def derive_version_with_new_titles() -> ModelVersion | None:
     return version
 
 
-def tune_and_train(algorithm_name: str, grid: dict | None = None, n_folds: int = 3, progress=None) -> tuple[tuning.TuningResult, TrainingResult]:
-    """Search ``grid`` by cross-validation on the ratings in the database, then train the winner.
+def tune_and_train(algorithm_name: str, grid: dict | None = None, n_folds: int = 3, progress=None,
+                   metric: str = "rmse") -> tuple[tuning.TuningResult, TrainingResult]:
+    """Search ``grid`` by cross-validation on the ratings in the database, best ``metric`` first,
+    then train the winner.
 
-    The trained version serves only if it is not worse than the serving one, as for any training.
+    The trained version serves only if it is not worse than the serving one on both protocols
+    (``gate``), as for any training.
     """
     frame = ratings_frame()
-    result = tuning.tune(algorithm_name, build_dataset(frame), grid=grid, n_folds=n_folds, progress=progress)
+    result = tuning.tune(algorithm_name, build_dataset(frame), grid=grid, n_folds=n_folds, progress=progress, metric=metric)
     trained = train_model_version(algorithm_name, result.best.params, extra_metrics={"tuning": result.to_dict()})
     return result, trained
 

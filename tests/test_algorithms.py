@@ -5,12 +5,12 @@ import pytest
 from surprise import Dataset, Reader
 from surprise.model_selection import cross_validate
 
-from recommender import algorithms, evaluation
+from recommender import algorithms, evaluation, neighbours
 from recommender.baselines import GlobalMean
 from recommender.storage import FactorModel
 
 # Small enough that every algorithm, Bayesian MF's sweeps included, fits in well under a second.
-FAST_PARAMS = {"bayesian_mf": {"n_samples": 40, "burn_in": 10}}
+FAST_PARAMS = {"bayesian_mf": {"n_samples": 40, "burn_in": 10}, "bayesian_fm": {"n_iter": 40, "n_kept": 30}}
 
 
 def low_rank_ratings(n_users: int = 80, n_items: int = 60, rank: int = 3, density: float = 0.4,
@@ -70,7 +70,7 @@ def test_production_exposes_servable_factors(data):
         assert algo.predict(raw_user, raw_item, clip=False).est == pytest.approx(served)
 
 
-@pytest.mark.parametrize("name", ["biased_mf", "bayesian_mf"])
+@pytest.mark.parametrize("name", ["biased_mf", "bayesian_mf", "bayesian_fm"])
 def test_rating_matrix_matches_predict(name, data):
     trainset = data.build_full_trainset()
     algo = build(name).fit(trainset)
@@ -91,19 +91,32 @@ def test_production_ranks_by_implicit_score_plus_weighted_rating(data):
     assert algo.ranking_qi.dtype == np.float32 and algo.ranking_bi.shape == (trainset.n_items,)
     users = np.array([0, 3])
     predicted = algo.predict_users(users)
-    expected = algo.ranking_pu[users] @ algo.ranking_qi.T + algo.ranking_bi + algo.ranking_weight * predicted
-    np.testing.assert_allclose(algo.score_users(users), expected, rtol=1e-5)
+    liked = neighbours.user_vectors(algo.neighbour_basis, algo.user_ratings[users], algo.neighbour_min_rating)
+    expected = (algo.ranking_pu[users] @ algo.ranking_qi.T + algo.ranking_bi + algo.ranking_weight * predicted
+                + liked @ algo.neighbour_qi.T)
+    np.testing.assert_allclose(algo.score_users(users), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_neighbour_term_spreads_neighbour_weight_times_the_rest(data):
+    trainset = data.build_full_trainset()
+    algo = algorithms.build(algorithms.PRODUCTION).fit(trainset)
+    users = np.arange(trainset.n_users)  # fewer than CALIBRATION_USERS: the sample is every user
+    without = algorithms.build(algorithms.PRODUCTION, neighbour_factors=0).fit(trainset)
+    term = algo.score_users(users) - without.score_users(users)
+    assert term.std(axis=1).mean() == pytest.approx(algo.neighbour_weight * without.score_users(users).std(axis=1).mean(), rel=1e-3)
+    assert without.neighbour_qi.shape == (trainset.n_items, 0)
+    assert not FactorModel.from_algorithm(without, reg=without.reg_pu).has_neighbours
 
 
 def test_without_ranking_factors_ranks_by_predicted_rating(data):
     trainset = data.build_full_trainset()
-    algo = algorithms.build("biased_mf", ranking_factors=0).fit(trainset)
+    algo = algorithms.build("biased_mf", ranking_factors=0, neighbour_factors=0).fit(trainset)
     assert not FactorModel.from_algorithm(algo, reg=algo.reg_pu).has_ranking
     users = np.array([1, 2])
     np.testing.assert_allclose(algo.score_users(users), algo.predict_users(users))
 
 
-@pytest.mark.parametrize("name", ["biased_mf", "bayesian_mf"])
+@pytest.mark.parametrize("name", ["biased_mf", "bayesian_mf", "bayesian_fm"])
 def test_unknown_user_or_item(name, data):
     algo = build(name).fit(data.build_full_trainset())
     assert 1 <= algo.predict(1, 10_000).est <= 5  # unknown item: user bias

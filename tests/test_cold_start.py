@@ -74,6 +74,8 @@ def test_new_titles_are_placed_without_retraining(taste_catalog):
     assert derived.params["derived_from"] == trained.pk
     assert (derived.rmse, derived.n_ratings) == (trained.rmse, trained.n_ratings)
     assert fresh.pk in serving.current_model().row_of_title
+    placed = serving.current_model().factors
+    assert placed.neighbour_qi.shape[0] == placed.neighbour_basis.shape[0] == len(placed.title_ids)
     action_fan = fan_of(taste_catalog, "action", "action-fan")
     assert fresh.pk in {r.title.pk for r in recommendations_for(action_fan, n=10)}
     # Nothing new: no new version.
@@ -95,6 +97,8 @@ def test_importing_new_titles_places_them_in_the_serving_model(taste_catalog, tm
     assert result.new_titles == 1
     fresh = Title.objects.get(name="Fresh Action Show")
     assert fresh.pk in serving.current_model().row_of_title
+    placed = serving.current_model().factors
+    assert placed.neighbour_qi.shape[0] == placed.neighbour_basis.shape[0] == len(placed.title_ids)
     assert serving_version().params.get("derived_from") is not None
 
 

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from recommender import algorithms, storage
+from recommender import algorithms, neighbours, storage
 from recommender.serving import LoadedModel
 from recommender.storage import FactorModel
 from tests.test_algorithms import low_rank_ratings
@@ -42,8 +42,11 @@ def test_served_order_is_the_ranking_score_of_the_folded_in_user(fitted):
         scores = user_scores(trainset, u)
         user_bias, user_vector = model.fold_in(scores)
         predicted = f.global_mean + user_bias + f.bi + f.qi @ user_vector
-        expected = f.ranking_qi @ model.ranking_vector(scores) + f.ranking_bi + f.ranking_weight * predicted
-        expected[[model.row_of_title[t] for t in scores]] = -np.inf
+        rows, targets = model.rated(scores)
+        liked = neighbours.user_vector(f.neighbour_basis, rows, targets, f.neighbour_min_rating)
+        expected = (f.ranking_qi @ model.ranking_vector(scores) + f.ranking_bi + f.ranking_weight * predicted
+                    + f.neighbour_qi @ liked)
+        expected[rows] = -np.inf
         top = model.top_n(scores, 10)
         assert [title_id for title_id, _ in top] == [int(f.title_ids[r]) for r in np.argsort(-expected)[:10]]
         # The stars are the predicted rating of each chosen title.
@@ -86,6 +89,9 @@ def test_save_load_round_trip_keeps_ranking_arrays(tmp_path, fitted):
     np.testing.assert_array_equal(loaded.ranking_bi, factors.ranking_bi)
     assert (loaded.ranking_weight, loaded.ranking_reg, loaded.ranking_alpha) == (
         algo.ranking_weight, algo.ranking_reg, algo.ranking_alpha)
+    assert loaded.has_neighbours and loaded.neighbour_min_rating == algo.neighbour_min_rating
+    np.testing.assert_array_equal(loaded.neighbour_basis, factors.neighbour_basis)
+    np.testing.assert_array_equal(loaded.neighbour_qi, factors.neighbour_qi)
     with pytest.raises(storage.ArtifactError):
         storage.load(path, "0" * 64)
 
@@ -95,11 +101,24 @@ def test_artifact_without_ranking_arrays_loads_and_ranks_by_rating(tmp_path):
     path = tmp_path / "old.npz"
     # The artifact format before the ranking model: exactly these arrays.
     np.savez(path, **{field.name: np.asarray(getattr(factors, field.name))
-                      for field in dataclasses.fields(FactorModel) if not field.name.startswith("ranking_")})
+                      for field in dataclasses.fields(FactorModel) if not field.name.startswith(("ranking_", "neighbour_"))})
     import hashlib
 
     loaded = storage.load(path, hashlib.sha256(path.read_bytes()).hexdigest())
-    assert not loaded.has_ranking
+    assert not loaded.has_ranking and not loaded.has_neighbours
     model = LoadedModel.from_factors(2, loaded)
     assert model.ranking_vector({1: 5.0}) is None
     assert [title_id for title_id, _ in model.top_n({1: 5.0}, 4)] == [2, 3, 4, 5]
+
+
+def test_a_liked_title_pulls_its_neighbours_up_and_a_disliked_one_does_not():
+    """Title 1's neighbour links point at title 5: liking 1 lifts 5 to the top; disliking it does not."""
+    factors = dataclasses.replace(
+        tiny_model(with_ranking=True),
+        neighbour_basis=np.array([[1.0], [0.0], [0.0], [0.0], [0.0]], dtype=np.float32),
+        neighbour_qi=np.array([[0.0], [0.0], [0.0], [0.0], [10.0]], dtype=np.float32),
+        neighbour_min_rating=3.0,
+    )
+    model = LoadedModel.from_factors(3, factors)
+    assert [title_id for title_id, _ in model.top_n({1: 5.0}, 4)] == [5, 4, 3, 2]
+    assert [title_id for title_id, _ in model.top_n({1: 1.0}, 4)] == [4, 5, 3, 2]

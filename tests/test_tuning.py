@@ -43,3 +43,13 @@ def test_tune_command_refuses_bad_input(taste_catalog, args):
     with pytest.raises(CommandError):
         call_command("tune", "--algorithm", "biased_mf", *args)
     assert not ModelVersion.objects.exists()
+
+
+def test_tune_by_ndcg_ranks_candidates_by_their_top_n_lists(taste_catalog, capsys):
+    call_command("tune", "--algorithm", "biased_mf", "--folds", "2", "--by", "ndcg", "--param", "neighbour_weight=0,1")
+    out = capsys.readouterr().out
+    tried = serving_version().metrics["tuning"]
+    assert tried["metric"] == "ndcg"
+    assert [c["ndcg"] for c in tried["candidates"]] == sorted((c["ndcg"] for c in tried["candidates"]), reverse=True)
+    assert "cv_ndcg=" in out and out.count("{'neighbour_weight'") == 3
+
