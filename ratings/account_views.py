@@ -3,10 +3,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
+from .models import NOVELTY_STOPS
+from .selectors import novelty_of
 from .services import delete_account as delete_account_service
+from .services import set_novelty as set_novelty_service
 
 
 @login_required
@@ -15,8 +20,26 @@ def account(request):
     return render(
         request,
         "registration/account.html",
-        {"rating_count": user.ratings.count(), "watchlist_count": user.watchlist.count(), "hidden_count": user.dismissals.count()},
+        {"rating_count": user.ratings.count(), "watchlist_count": user.watchlist.count(), "hidden_count": user.dismissals.count(),
+         "novelty": novelty_of(user), "novelty_stops": NOVELTY_STOPS},
     )
+
+
+@login_required
+@require_POST
+def set_novelty(request):
+    """Move the user's popular <-> lesser-known dial, then go back to the page it was moved on."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "account"
+    try:
+        value = set_novelty_service(user=request.user, novelty=request.POST.get("novelty"))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(back)
+    label = "popular" if value < 0.34 else "lesser-known" if value > 0.66 else "balanced"
+    messages.success(request, f"Your lists now lean {label}.")
+    return redirect(back)
 
 
 class DeleteAccountForm(forms.Form):

@@ -57,3 +57,23 @@ class Dismissal(models.Model):
     class Meta:
         ordering = ["-dismissed_at"]
         constraints = [models.UniqueConstraint(fields=["user", "title"], name="dismissal_one_per_user_and_title")]
+
+
+# Where the popular (0) <-> lesser-known (1) dial sits for a user who has not moved it: the
+# reranker's default popularity penalty (recommender.pipeline.reranking) is set for this position.
+DEFAULT_NOVELTY = 0.5
+# The dial's stops, as a person reads them (the stored value is any number from 0 to 1).
+NOVELTY_STOPS = [(0.0, "Popular"), (0.25, ""), (0.5, "Balanced"), (0.75, ""), (1.0, "Lesser-known")]
+
+
+class Preference(models.Model):
+    """What a user chose about their lists: ``novelty`` is the popular (0) <-> lesser-known (1)
+    dial; None until they set it (the reranker's default applies)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preference")
+    novelty = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(novelty__gte=0.0, novelty__lte=1.0) | models.Q(novelty__isnull=True),
+                                              name="preference_novelty_0_to_1")]

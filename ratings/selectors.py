@@ -2,7 +2,7 @@
 import pandas as pd
 from django.db.models import Avg, Count, QuerySet
 
-from .models import Dismissal, Rating, WatchlistEntry, title_model
+from .models import DEFAULT_NOVELTY, Dismissal, Preference, Rating, WatchlistEntry, title_model
 
 
 def active_titles() -> QuerySet:
@@ -42,3 +42,9 @@ def user_watchlist(user) -> QuerySet[WatchlistEntry]:
 
 def dismissed_title_ids(user) -> set[int]:
     return set(Dismissal.objects.filter(user=user).values_list("title_id", flat=True))
+
+
+def novelty_of(user) -> float:
+    """Where ``user``'s popular (0) <-> lesser-known (1) dial sits (the default until they move it)."""
+    chosen = Preference.objects.filter(user=user).values_list("novelty", flat=True).first()
+    return chosen if chosen is not None else DEFAULT_NOVELTY

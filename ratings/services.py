@@ -1,4 +1,4 @@
-"""Writes to one user's ratings, watchlist and dismissals, and deleting their account.
+"""Writes to one user's ratings, watchlist, dismissals and preferences, and deleting their account.
 
 Each write that changed something calls ``streamrec.cache.user_changed``: what the site keeps
 derived from the user's data (their recommendations) is made again once the write commits.
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from streamrec.cache import user_changed
 
-from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Rating, WatchlistEntry
+from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Preference, Rating, WatchlistEntry
 
 
 def validate_score(score) -> float:
@@ -27,6 +27,25 @@ def validate_score(score) -> float:
         raise ValidationError(
             f"Score must be between {MIN_SCORE} and {MAX_SCORE} in half steps, got {score!r}.", code="invalid"
         )
+    return value
+
+
+def validate_novelty(value) -> float:
+    """Return the popular (0) <-> lesser-known (1) dial ``value`` as a float, else raise ValidationError."""
+    try:
+        novelty = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"novelty must be a number from 0 to 1, got {value!r}.", code="invalid") from None
+    if not 0.0 <= novelty <= 1.0:
+        raise ValidationError(f"novelty must be from 0 (popular) to 1 (lesser-known), got {value!r}.", code="invalid")
+    return novelty
+
+
+def set_novelty(*, user, novelty) -> float:
+    """Store ``user``'s popular <-> lesser-known dial; their lists follow it from the next request."""
+    value = validate_novelty(novelty)
+    Preference.objects.update_or_create(user=user, defaults={"novelty": value, "updated_at": timezone.now()})
+    user_changed(user.pk)
     return value
 
 

@@ -1,4 +1,4 @@
-"""Account pages at fixed, un-namespaced paths (names ``account`` and ``delete-account``); included
+"""Account pages at fixed, un-namespaced paths (names ``account``, ``delete-account`` and ``set-novelty``); included
 from ``streamrec.urls`` with ``path("", include("ratings.site_urls"))``, ahead of
 ``django.contrib.auth.urls``."""
 from django.urls import path
@@ -8,4 +8,5 @@ from . import account_views
 urlpatterns = [
     path("accounts/me/", account_views.account, name="account"),
     path("accounts/delete/", account_views.delete_account, name="delete-account"),
+    path("accounts/me/novelty/", account_views.set_novelty, name="set-novelty"),
 ]

@@ -23,6 +23,8 @@ class RecommendationQuerySerializer(serializers.Serializer):
     genre = SafeCharField(help_text="genre name, e.g. Comedy")
     kind = serializers.ChoiceField(choices=Title.Kind.choices, required=False, default="", allow_blank=True)
     platform = SafeCharField(help_text="platform slug, e.g. netflix")
+    novelty = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, default=None, allow_null=True,
+                                     help_text="popular (0) <-> lesser-known (1) for this request; default: the user's own dial")
 
 
 def _validated_query(params) -> dict:
@@ -68,7 +70,7 @@ class MyRecommendationsView(APIView):
     def get(self, request):
         data = recommendation_query(request.query_params)
         filters = TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"])
-        pipeline_request = RecommendationRequest(user_id=request.user.pk, n=data["n"], filters=filters)
+        pipeline_request = RecommendationRequest(user_id=request.user.pk, n=data["n"], filters=filters, novelty=data["novelty"])
         if type(request.accepted_renderer) is JSONRenderer and request.accepted_media_type == JSONRenderer.media_type:
             # Plain JSON, as apps ask for it: the rendered answer is kept in the cache.
             return HttpResponse(answer_json(pipeline_request), content_type=JSONRenderer.media_type)

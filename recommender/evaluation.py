@@ -24,8 +24,9 @@ from scipy.sparse import csr_matrix
 from surprise import SVD, AlgoBase, BaselineOnly, Dataset, Trainset
 from surprise.model_selection import KFold, train_test_split
 
+from .beyond_accuracy import ItemFacts, list_measures
 from .mf import trainset_arrays
-from .pipeline import History, RecommendationRequest, offline_pipeline
+from .pipeline import History, RecommendationRequest, RerankConfig, offline_pipeline
 from .serving import LoadedModel
 from .storage import FactorModel
 
@@ -59,6 +60,9 @@ class ModelResult:
     top_n: int
     relevance_threshold: float
     ranking_path: str | None = None  # PIPELINE, OWN_PREDICT, or None when the model does not rank
+    # Beyond-accuracy measures of the top-N lists (``recommender.beyond_accuracy.list_measures``),
+    # averaged over folds; empty when the model does not rank.
+    beyond: dict[str, float | None] = field(default_factory=dict)
     # Standard deviation over folds of each metric above (None where the metric is).
     std: dict[str, float | None] = field(default_factory=dict)
     # Every ranked user's NDCG, folds in order (the same users for every model: the paired test).
@@ -70,12 +74,13 @@ class ModelResult:
 
 @dataclass(frozen=True)
 class RankingMetrics:
-    """Per-user precision, recall and NDCG, and the items recommended to any of them."""
+    """Per-user precision, recall and NDCG, and each user's list (item indices, best first; -1
+    where the list is shorter)."""
 
     precision: np.ndarray
     recall: np.ndarray
     ndcg: np.ndarray
-    recommended_items: np.ndarray
+    lists: np.ndarray
 
 
 def kfold(data: Dataset, n_splits: int = 5, seed: int = 0) -> list[Fold]:
@@ -119,7 +124,7 @@ def ranking_metrics(scores: np.ndarray, rated_in_train: np.ndarray, relevant: np
         precision=hits.sum(axis=1) / top_n,
         recall=hits.sum(axis=1) / n_relevant,
         ndcg=(hits * discounts).sum(axis=1) / ideal,
-        recommended_items=np.unique(top[recommended]),
+        lists=np.where(recommended, top, -1),
     )
 
 
@@ -133,13 +138,18 @@ def ranking_path(algo: AlgoBase) -> str | None:
     return OWN_PREDICT if scorer_for(algo) is not None else None
 
 
-def pipeline_history_scorer(algo: AlgoBase, top_n: int) -> Callable[[list[dict[int, float]]], np.ndarray]:
+def pipeline_history_scorer(algo: AlgoBase, top_n: int, item_genres: Mapping[object, Sequence[str]] | None = None,
+                            reranking: RerankConfig | None = None) -> Callable[[list[dict[int, float]]], np.ndarray]:
     """Scores from the site's pipeline for users given as ratings by inner item id: each is folded
     in and ranked ``top_n`` titles, which get descending scores (the rest -inf), so
-    ``ranking_metrics`` reads the lists."""
+    ``ranking_metrics`` reads the lists. With ``item_genres`` the lists are reranked as served (or
+    with ``reranking``)."""
     trainset = algo.trainset
-    model = LoadedModel.from_factors(0, FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02))))
-    pipeline = offline_pipeline(model.factors.title_ids)
+    factors = FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02)))
+    if item_genres is not None:
+        factors = factors.with_genres(item_genres)
+    model = LoadedModel.from_factors(0, factors)
+    pipeline = offline_pipeline(model.factors.title_ids, reranking)
     raw_item = [int(trainset.to_raw_iid(inner)) for inner in range(trainset.n_items)]
     inner_item = {raw: inner for inner, raw in enumerate(raw_item)}
 
@@ -155,9 +165,10 @@ def pipeline_history_scorer(algo: AlgoBase, top_n: int) -> Callable[[list[dict[i
     return score
 
 
-def pipeline_scorer(algo: AlgoBase, top_n: int) -> Scorer:
+def pipeline_scorer(algo: AlgoBase, top_n: int, item_genres: Mapping[object, Sequence[str]] | None = None,
+                    reranking: RerankConfig | None = None) -> Scorer:
     """``pipeline_history_scorer`` for training users, from their train ratings."""
-    score_histories = pipeline_history_scorer(algo, top_n)
+    score_histories = pipeline_history_scorer(algo, top_n, item_genres, reranking)
     trainset = algo.trainset
     return lambda users: score_histories([dict(trainset.ur[user]) for user in users])
 
@@ -191,10 +202,19 @@ def _inner_ids(to_inner: Callable[[object], int]) -> Callable[[object], int | No
     return lookup
 
 
+def item_facts(trainset: Trainset, item_genres: Mapping[object, Sequence[str]] | None) -> ItemFacts:
+    """The beyond-accuracy facts of a fold's items: training rating counts, and genres by raw id."""
+    counts = np.array([len(trainset.ir[i]) for i in range(trainset.n_items)], dtype=np.float64)
+    genres = None
+    if item_genres is not None:
+        genres = [tuple(item_genres.get(trainset.to_raw_iid(i), ())) for i in range(trainset.n_items)]
+    return ItemFacts.build(counts, trainset.n_users, genres)
+
+
 class _RankingTask:
     """The train and relevant-test matrices of one fold, built once and shared by every model."""
 
-    def __init__(self, fold: Fold, relevance_threshold: float):
+    def __init__(self, fold: Fold, relevance_threshold: float, item_genres: Mapping[object, Sequence[str]] | None = None):
         trainset = fold.trainset
         users, items, _ = trainset_arrays(trainset)
         shape = (trainset.n_users, trainset.n_items)
@@ -212,12 +232,12 @@ class _RankingTask:
         self.relevant = pairs_matrix(relevant_known, shape)
         self.n_relevant = n_relevant
         self.users = np.flatnonzero(n_relevant)
-        self.n_items = trainset.n_items
+        self.facts = item_facts(trainset, item_genres)
 
-    def run(self, scorer: Scorer, top_n: int) -> tuple[float, float, float, float, np.ndarray]:
-        """Mean precision, recall, NDCG over users, catalogue coverage of the top-N lists, and
-        each user's NDCG."""
-        precision, recall, ndcg, recommended = [], [], [], []
+    def run(self, scorer: Scorer, top_n: int) -> tuple[float, float, float, float, np.ndarray, dict]:
+        """Mean precision, recall, NDCG over users, catalogue coverage of the top-N lists, each
+        user's NDCG, and the lists' beyond-accuracy measures."""
+        precision, recall, ndcg, lists = [], [], [], []
         for start in range(0, len(self.users), USERS_PER_CHUNK):
             chunk = self.users[start:start + USERS_PER_CHUNK]
             metrics = ranking_metrics(scorer(chunk), self.rated_in_train[chunk].toarray(),
@@ -225,11 +245,12 @@ class _RankingTask:
             precision.append(metrics.precision)
             recall.append(metrics.recall)
             ndcg.append(metrics.ndcg)
-            recommended.append(metrics.recommended_items)
-        coverage = len(np.unique(np.concatenate(recommended))) / self.n_items
+            lists.append(metrics.lists)
+        lists = np.concatenate(lists)
+        beyond = list_measures(lists, self.rated_in_train[self.users], self.relevant[self.users], self.facts)
         per_user = np.concatenate(ndcg)
         return (float(np.mean(np.concatenate(precision))), float(np.mean(np.concatenate(recall))),
-                float(np.mean(per_user)), coverage, per_user)
+                float(np.mean(per_user)), beyond["coverage"], per_user, beyond)
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -241,18 +262,23 @@ def _std(values: Sequence[float | None]) -> float | None:
 
 
 def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: int = 10,
-             relevance_threshold: float = 4.0, progress: Callable[[str], None] | None = None) -> list[ModelResult]:
+             relevance_threshold: float = 4.0, progress: Callable[[str], None] | None = None,
+             item_genres: Mapping[object, Sequence[str]] | None = None,
+             reranking: RerankConfig | None = None) -> list[ModelResult]:
     """Fit every algorithm on every fold (the same folds for all) and average its metrics.
 
     Fit and test times are wall-clock seconds per fold; ``progress`` receives one line per fit.
+    ``item_genres`` (raw item id -> genre names) enables the genre-based beyond-accuracy measures
+    and the reranking of pipeline models (as served, or with ``reranking``).
     """
     per_model: dict[str, dict[str, list]] = {name: {} for name in algorithms}
     per_user: dict[str, list[np.ndarray]] = {name: [] for name in algorithms}
+    per_beyond: dict[str, dict[str, list]] = {}
     paths: dict[str, str | None] = {}
     n_folds = 0
     for fold_number, fold in enumerate(folds, start=1):
         n_folds += 1
-        ranking_task = _RankingTask(fold, relevance_threshold)
+        ranking_task = _RankingTask(fold, relevance_threshold, item_genres)
         true_ratings = np.array([rating for _, _, rating in fold.testset])
         for name, algo in algorithms.items():
             if hasattr(algo, "protocol"):
@@ -266,10 +292,12 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
                 estimates = np.array([prediction.est for prediction in algo.test(fold.testset)])
                 rmse, mae = rating_errors(true_ratings, estimates)
             path = ranking_path(algo)
-            scorer = pipeline_scorer(algo, top_n) if path == PIPELINE else scorer_for(algo)
-            *ranking, users_ndcg = ranking_task.run(scorer, top_n) if scorer else (None, None, None, None, None)
+            scorer = pipeline_scorer(algo, top_n, item_genres, reranking) if path == PIPELINE else scorer_for(algo)
+            *ranking, users_ndcg, beyond = ranking_task.run(scorer, top_n) if scorer else (None,) * 6
             if users_ndcg is not None:
                 per_user[name].append(users_ndcg)
+                for key, value in beyond.items():
+                    per_beyond.setdefault(name, {}).setdefault(key, []).append(value)
             paths[name] = path
             test_seconds = time.perf_counter() - started
             metrics = dict(zip(("rmse", "mae", "precision", "recall", "ndcg", "coverage"), (rmse, mae, *ranking)))
@@ -283,6 +311,7 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
         ModelResult(name=name, n_folds=n_folds, top_n=top_n, relevance_threshold=relevance_threshold,
                     ranking_path=paths.get(name), **{key: _mean(values) for key, values in metrics.items()},
                     std={key: _std(values) for key, values in metrics.items()},
+                    beyond={key: _mean(values) for key, values in per_beyond.get(name, {}).items()},
                     per_user_ndcg=np.concatenate(per_user[name]) if per_user[name] else None)
         for name, metrics in per_model.items()
     ]

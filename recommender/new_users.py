@@ -21,7 +21,16 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from surprise import AlgoBase, Dataset, Trainset
 
-from .evaluation import PIPELINE, USERS_PER_CHUNK, pairs_matrix, pipeline_history_scorer, ranking_metrics
+from .beyond_accuracy import ItemFacts, list_measures
+from .evaluation import (
+    PIPELINE,
+    USERS_PER_CHUNK,
+    item_facts,
+    pairs_matrix,
+    pipeline_history_scorer,
+    ranking_metrics,
+)
+from .pipeline import RerankConfig
 
 KS = (5, 10, 20)
 HELD_OUT_USERS = 0.2
@@ -57,6 +66,8 @@ class NewUserResult:
     users: dict[int, int]
     fit_seconds: float
     per_user_ndcg: dict[int, np.ndarray] = field(repr=False, default_factory=dict)
+    # Per K, the lists' beyond-accuracy measures (``recommender.beyond_accuracy``), mean over folds.
+    beyond: dict[int, dict[str, float | None]] = field(default_factory=dict)
 
 
 def new_user_folds(data: Dataset, n_splits: int = 5, seed: int = 0) -> list[NewUserFold]:
@@ -88,10 +99,11 @@ def can_fold_in(algo: AlgoBase) -> bool:
     return getattr(algo, "folds_in", False) or hasattr(algo, "score_histories")
 
 
-def history_scorer(algo: AlgoBase, top_n: int) -> HistoryScorer:
+def history_scorer(algo: AlgoBase, top_n: int, item_genres: Mapping[object, Sequence[str]] | None = None,
+                   reranking: RerankConfig | None = None) -> HistoryScorer:
     """How the fitted ``algo`` scores new users from their given ratings (``can_fold_in``)."""
     if getattr(algo, "folds_in", False):
-        return pipeline_history_scorer(algo, top_n)
+        return pipeline_history_scorer(algo, top_n, item_genres, reranking)
     return algo.score_histories
 
 
@@ -132,26 +144,34 @@ def _tasks(fold: NewUserFold, ks: Sequence[int], relevance_threshold: float) -> 
     return tasks
 
 
-def score_task(scorer: HistoryScorer, task: _Task, top_n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-user NDCG and recall of ``scorer`` on ``task``, never recommending a given title."""
-    ndcg, recall = [], []
+def score_task(scorer: HistoryScorer, task: _Task, top_n: int,
+               facts: ItemFacts | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Per-user NDCG and recall of ``scorer`` on ``task``, never recommending a given title, and
+    the lists' beyond-accuracy measures (empty without ``facts``)."""
+    ndcg, recall, lists = [], [], []
     for start in range(0, len(task.histories), USERS_PER_CHUNK):
         stop = start + USERS_PER_CHUNK
         metrics = ranking_metrics(scorer(task.histories[start:stop]), task.given[start:stop].toarray(),
                                   task.relevant[start:stop].toarray(), task.n_relevant[start:stop], top_n)
         ndcg.append(metrics.ndcg)
         recall.append(metrics.recall)
-    return np.concatenate(ndcg), np.concatenate(recall)
+        lists.append(metrics.lists)
+    beyond = list_measures(np.concatenate(lists), task.given, task.relevant, facts) if facts is not None else {}
+    return np.concatenate(ndcg), np.concatenate(recall), beyond
 
 
 def evaluate_new_users(algorithms: Mapping[str, AlgoBase], folds: Iterable[NewUserFold], ks: Sequence[int] = KS,
                        top_n: int = 10, relevance_threshold: float = 4.0,
-                       progress: Callable[[str], None] | None = None) -> list[NewUserResult]:
+                       progress: Callable[[str], None] | None = None,
+                       item_genres: Mapping[object, Sequence[str]] | None = None,
+                       reranking: RerankConfig | None = None) -> list[NewUserResult]:
     """Fit every model that can fold users in on each fold's training users, and score the held-out
-    users at each K. Models that cannot are left out of the result."""
+    users at each K. Models that cannot are left out of the result. ``item_genres`` (raw item id ->
+    genres) enables the genre-based beyond-accuracy measures."""
     per_model: dict[str, dict] = {}
     for fold_number, fold in enumerate(folds, start=1):
         tasks = _tasks(fold, ks, relevance_threshold)
+        facts = item_facts(fold.trainset, item_genres)
         for name, algo in algorithms.items():
             if not can_fold_in(algo):
                 continue
@@ -160,15 +180,16 @@ def evaluate_new_users(algorithms: Mapping[str, AlgoBase], folds: Iterable[NewUs
             started = time.perf_counter()
             algo.fit(fold.trainset)
             fit_seconds = time.perf_counter() - started
-            scorer = history_scorer(algo, top_n)
-            record = per_model.setdefault(name, {"fit": [], "ndcg": {}, "recall": {}, "path": _path(algo)})
+            scorer = history_scorer(algo, top_n, item_genres, reranking)
+            record = per_model.setdefault(name, {"fit": [], "ndcg": {}, "recall": {}, "beyond": {}, "path": _path(algo)})
             record["fit"].append(fit_seconds)
             for k, task in tasks.items():
                 if not task.histories:
                     continue  # no held-out user has a relevant title beyond K ratings (a tiny dataset)
-                ndcg, recall = score_task(scorer, task, top_n)
+                ndcg, recall, beyond = score_task(scorer, task, top_n, facts)
                 record["ndcg"].setdefault(k, []).append(ndcg)
                 record["recall"].setdefault(k, []).append(recall)
+                record["beyond"].setdefault(k, []).append(beyond)
             if progress:
                 progress(f"new users, fold {fold_number} {name}: fit {fit_seconds:.1f}s, "
                          + ", ".join(f"NDCG@{top_n} K={k} {record['ndcg'][k][-1].mean():.4f}" for k in tasks if k in record["ndcg"]))
@@ -193,4 +214,10 @@ def _result(name: str, record: dict) -> NewUserResult:
         users={k: sum(len(v) for v in per_fold) for k, per_fold in record["ndcg"].items()},
         fit_seconds=float(np.mean(record["fit"])),
         per_user_ndcg={k: np.concatenate(v) for k, v in record["ndcg"].items()},
+        beyond={k: {key: _mean_or_none([fold[key] for fold in per_fold]) for key in per_fold[0]}
+                for k, per_fold in record["beyond"].items()},
     )
+
+
+def _mean_or_none(values: list[float | None]) -> float | None:
+    return None if any(value is None for value in values) else float(np.mean(values))

@@ -24,11 +24,18 @@ def serving_version() -> ModelVersion | None:
 CAST_MEMBERS_PER_TITLE = 6
 
 
+def title_genres(title_ids) -> dict[int, list[str]]:
+    """Each title's genre names (titles without a genre are left out)."""
+    genres: dict[int, list[str]] = defaultdict(list)
+    rows = Title.genres.through.objects.filter(title_id__in=[int(t) for t in title_ids]).values_list("title_id", "genre__name")
+    for title_id, name in rows.order_by("title_id", "genre__name"):
+        genres[title_id].append(name)
+    return genres
+
+
 def title_contents(title_ids: list[int]) -> list[TitleContent]:
     """What the content model knows of each title: genres, people, keywords, kind, year, description."""
-    genres: dict[int, list[str]] = defaultdict(list)
-    for title_id, name in Title.genres.through.objects.filter(title_id__in=title_ids).values_list("title_id", "genre__name"):
-        genres[title_id].append(name)
+    genres = title_genres(title_ids)
     people: dict[int, list[str]] = defaultdict(list)
     credits = Credit.objects.filter(title_id__in=title_ids).filter(
         Q(role=Credit.Role.DIRECTOR) | Q(order__lt=CAST_MEMBERS_PER_TITLE)

@@ -11,10 +11,12 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from streamrec.cache import MISSING, serving_version_id
 
 from . import neighbours, ranking, scoring, services, storage
+from .beyond_accuracy import ItemFacts
 from .models import ModelVersion
 from .selectors import fallback_versions, serving_version
 
@@ -51,6 +53,8 @@ class LoadedModel:
     ranking_gram: np.ndarray | None = field(default=None, repr=False)
     # The rows summed into a user's neighbour vector (``recommender.neighbours``); None without.
     neighbour_basis: np.ndarray | None = field(default=None, repr=False)
+    # Each title's genres and popularity for the reranker; None for artifacts without them.
+    title_facts: ItemFacts | None = field(default=None, repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
@@ -64,6 +68,10 @@ class LoadedModel:
             parts.insert(0, factors.ranking_qi)
             arrays["order_base"] = (factors.ranking_bi + factors.ranking_weight * (factors.global_mean + factors.bi)).astype(np.float32)
             arrays["ranking_gram"] = ranking.regularised_gram(factors.ranking_qi, factors.ranking_reg)
+        if factors.has_title_facts:
+            genres = csr_matrix((np.ones(len(factors.genre_indices)), factors.genre_indices, factors.genre_indptr),
+                                shape=(len(factors.title_ids), len(factors.genre_names)))
+            arrays["title_facts"] = ItemFacts(np.asarray(factors.title_counts, dtype=np.float64), len(factors.user_ids), genres)
         if factors.has_neighbours:
             parts.append(factors.neighbour_qi)
             arrays["neighbour_basis"] = np.asarray(factors.neighbour_basis, dtype=np.float64)
@@ -155,7 +163,11 @@ class LoadedModel:
         return ranking.fold_in(self.ranking_qi32, self.ranking_gram, rows, targets, self.factors.ranking_alpha)
 
     def top_n(self, scores: dict[int, float], n: int, allowed_title_ids=None) -> list[tuple[int, float]]:
-        """The ``n`` best (title id, predicted rating) pairs, never a title in ``scores``.
+        """The ``n`` best (title id, predicted rating) pairs, never a title in ``scores`` (``ranked``)."""
+        return [(title_id, stars) for title_id, stars, _ in self.ranked(scores, n, allowed_title_ids)]
+
+    def ranked(self, scores: dict[int, float], n: int, allowed_title_ids=None) -> list[tuple[int, float, float]]:
+        """The ``n`` best (title id, predicted rating, order score) triples, never a title in ``scores``.
 
         Titles are ordered by the ranking score (the ranking model's score plus ``ranking_weight`` x
         the predicted rating), or by predicted rating without a ranking model, plus the neighbour
@@ -182,7 +194,9 @@ class LoadedModel:
         best = scoring.top_rows(self.order_factors, self.order_base, order_vector.astype(np.float32), rows, allowed, n)
         stars = self.item_base32[best] + np.float32(user_bias) + self.qi32[best] @ user_vector.astype(np.float32)
         np.clip(stars, 0.5, 5.0, out=stars)
-        return [(int(self.factors.title_ids[row]), float(star)) for row, star in zip(best, stars, strict=True)]
+        order = self.order_base[best] + self.order_factors[best] @ order_vector.astype(np.float32)
+        return [(int(self.factors.title_ids[row]), float(star), float(score))
+                for row, star, score in zip(best, stars, order, strict=True)]
 
 
 _lock = threading.Lock()

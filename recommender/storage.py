@@ -1,6 +1,8 @@
 """Model artifacts on disk: fitted factors saved as a versioned .npz file with a checksum."""
+import dataclasses
 import hashlib
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,13 @@ class FactorModel:
     neighbour_basis: np.ndarray | None = None
     neighbour_qi: np.ndarray | None = None
     neighbour_min_rating: float = 0.0
+    # What the reranker knows of each title (``recommender.pipeline.reranking``): its number of
+    # training ratings, and its genres as CSR rows (``genre_indptr``, ``genre_indices``) over
+    # ``genre_names``. None in artifacts made before them (those lists are not reranked).
+    title_counts: np.ndarray | None = None
+    genre_names: np.ndarray | None = None
+    genre_indptr: np.ndarray | None = None
+    genre_indices: np.ndarray | None = None
 
     @property
     def has_ranking(self) -> bool:
@@ -47,6 +56,23 @@ class FactorModel:
     @property
     def has_neighbours(self) -> bool:
         return self.neighbour_qi is not None
+
+    @property
+    def has_title_facts(self) -> bool:
+        return self.title_counts is not None and self.genre_indptr is not None
+
+    def with_genres(self, genres_of: Mapping[int, Sequence[str]]) -> "FactorModel":
+        """This model with each title's genres (by title id; a title missing from ``genres_of``
+        has none)."""
+        per_title = [tuple(genres_of.get(int(title_id), ())) for title_id in self.title_ids]
+        names = sorted({name for genres in per_title for name in genres})
+        column = {name: index for index, name in enumerate(names)}
+        return dataclasses.replace(
+            self,
+            genre_names=np.array(names, dtype=str),
+            genre_indptr=np.cumsum([0] + [len(genres) for genres in per_title]).astype(np.int64),
+            genre_indices=np.array([column[name] for genres in per_title for name in genres], dtype=np.int64),
+        )
 
     @classmethod
     def from_algorithm(cls, algo, reg: float) -> "FactorModel":
@@ -66,6 +92,7 @@ class FactorModel:
             reg=float(reg),
             **ranking_fields(algo),
             **neighbour_fields(algo),
+            title_counts=np.array([len(trainset.ir[i]) for i in range(trainset.n_items)], dtype=np.float64),
         )
 
 
@@ -99,6 +126,7 @@ RANKING_ARRAYS = ("ranking_qi", "ranking_bi")
 RANKING_SCALARS = ("ranking_weight", "ranking_reg", "ranking_alpha")
 NEIGHBOUR_ARRAYS = ("neighbour_basis", "neighbour_qi")
 NEIGHBOUR_SCALARS = ("neighbour_min_rating",)
+FACT_ARRAYS = ("title_counts", "genre_names", "genre_indptr", "genre_indices")
 
 
 def save(model: FactorModel, path: Path) -> str:
@@ -111,6 +139,7 @@ def save(model: FactorModel, path: Path) -> str:
     if model.has_neighbours:
         optional.update({name: getattr(model, name) for name in NEIGHBOUR_ARRAYS})
         optional.update({name: np.array(getattr(model, name)) for name in NEIGHBOUR_SCALARS})
+    optional.update({name: getattr(model, name) for name in FACT_ARRAYS if getattr(model, name) is not None})
     np.savez(
         buffer,
         global_mean=np.array(model.global_mean),
@@ -150,6 +179,7 @@ def load(path: Path, expected_sha256: str) -> FactorModel:
         if "neighbour_qi" in arrays:
             optional.update({name: arrays[name] for name in NEIGHBOUR_ARRAYS})
             optional.update({name: float(arrays[name]) for name in NEIGHBOUR_SCALARS})
+        optional.update({name: arrays[name] for name in FACT_ARRAYS if name in arrays})
         return FactorModel(
             global_mean=float(arrays["global_mean"]),
             user_ids=arrays["user_ids"],

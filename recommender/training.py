@@ -23,7 +23,7 @@ from ratings.selectors import ratings_frame
 from . import algorithms, evaluation, new_users, storage, tuning
 from .content import place_cold_titles, tfidf_matrix
 from .models import ModelVersion
-from .selectors import serving_version, title_contents, unrated_active_title_ids
+from .selectors import serving_version, title_contents, title_genres, unrated_active_title_ids
 from .serving import load_version
 from .services import activate_version, record_artifact_error
 
@@ -137,6 +137,14 @@ def with_cold_titles(factors: storage.FactorModel) -> tuple[storage.FactorModel,
     return extended, len(placed_ids)
 
 
+def with_title_facts(factors: storage.FactorModel) -> storage.FactorModel:
+    """``factors`` with what the reranker reads of every title: genres from the catalog, and rating
+    counts (0 for titles placed by content, which nobody rated when the model was trained)."""
+    counts = factors.title_counts if factors.title_counts is not None else np.zeros(0)
+    counts = np.concatenate([counts, np.zeros(len(factors.title_ids) - len(counts))])
+    return dataclasses.replace(factors, title_counts=counts).with_genres(title_genres(factors.title_ids))
+
+
 def save_artifact(version: ModelVersion, factors: storage.FactorModel) -> None:
     path = settings.MODEL_DIR / f"model-v{version.pk}.npz"
     version.artifact_sha256 = storage.save(factors, path)
@@ -164,6 +172,7 @@ def derive_version_with_new_titles() -> ModelVersion | None:
     extended, placed = with_cold_titles(factors)
     if placed == 0:
         return None
+    extended = with_title_facts(extended)
     version = ModelVersion.objects.create(
         algorithm=current.algorithm,
         params={**current.params, "derived_from": current.pk},
@@ -225,6 +234,7 @@ def train_model_version(algorithm_name: str | None = None, params: dict | None =
         algo.fit(dataset.build_full_trainset())
         factors = storage.FactorModel.from_algorithm(algo, reg=float(getattr(algo, "reg_pu", 0.02)))
         factors, placed = with_cold_titles(factors)
+        factors = with_title_facts(factors)
         metrics["titles_placed_by_content"] = placed
         save_artifact(version, factors)
     except Exception as exc:

@@ -5,6 +5,8 @@ from django.shortcuts import render
 from catalog import discovery
 from catalog.models import Platform, Title
 from catalog.selectors import TitleFilters, all_genres
+from ratings.models import NOVELTY_STOPS
+from ratings.selectors import novelty_of
 
 from . import pages
 from .models import ModelVersion
@@ -53,6 +55,8 @@ def for_you(request):
             "kinds": Title.Kind.choices,
             "platforms": Platform.objects.order_by("name"),
             "n": n,
+            "novelty": novelty_of(request.user),
+            "novelty_stops": NOVELTY_STOPS,
         },
     )
 

@@ -34,7 +34,7 @@ def test_ranking_metrics_by_hand():
     assert metrics.precision == pytest.approx([1 / 2, 0])
     assert metrics.recall == pytest.approx([1 / 3, 0])
     assert metrics.ndcg == pytest.approx([(1 / np.log2(3)) / (1 + 1 / np.log2(3)), 0])
-    assert set(metrics.recommended_items) == {1, 2, 3, 4}
+    assert metrics.lists.tolist() == [[1, 2], [4, 3]]
 
 
 def test_ranking_metrics_perfect_ranking_scores_one():

@@ -69,8 +69,8 @@ def test_the_given_ratings_are_never_ranked_nor_counted_as_relevant(data):
     task = tasks[5]
     base = np.random.default_rng(1).random(task.given.shape)
     given = task.given.toarray()
-    cheating, _ = new_users.score_task(lambda histories: np.where(given[: len(histories)], 100.0, base[: len(histories)]), task, 10)
-    honest, _ = new_users.score_task(lambda histories: np.where(given[: len(histories)], -100.0, base[: len(histories)]), task, 10)
+    cheating, _, _ = new_users.score_task(lambda histories: np.where(given[: len(histories)], 100.0, base[: len(histories)]), task, 10)
+    honest, _, _ = new_users.score_task(lambda histories: np.where(given[: len(histories)], -100.0, base[: len(histories)]), task, 10)
     assert len(cheating) == len(task.histories) and np.array_equal(cheating, honest)
 
 

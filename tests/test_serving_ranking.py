@@ -101,7 +101,8 @@ def test_artifact_without_ranking_arrays_loads_and_ranks_by_rating(tmp_path):
     path = tmp_path / "old.npz"
     # The artifact format before the ranking model: exactly these arrays.
     np.savez(path, **{field.name: np.asarray(getattr(factors, field.name))
-                      for field in dataclasses.fields(FactorModel) if not field.name.startswith(("ranking_", "neighbour_"))})
+                      for field in dataclasses.fields(FactorModel) if not field.name.startswith(("ranking_", "neighbour_"))
+                      and field.name not in storage.FACT_ARRAYS})
     import hashlib
 
     loaded = storage.load(path, hashlib.sha256(path.read_bytes()).hexdigest())

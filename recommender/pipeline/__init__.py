@@ -11,11 +11,12 @@ from streamrec.cache import CATALOG, PERSONAL_SECONDS, POPULAR_SECONDS, digest, 
 
 from .. import serving
 from .compose import RecommendationPipeline, offline_pipeline, serving_pipeline
+from .reranking import RerankConfig
 from .types import Because, History, Recommendation, RecommendationRequest, ScoredTitle
 
 # Part of every key: change it when what is kept changes shape, so no process reads an entry
 # written by other code (during a deploy both share the cache).
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
 
 SERVING = serving_pipeline()
 MIN_RATINGS_FOR_PERSONAL = SERVING.scorer.config.min_ratings
@@ -76,6 +77,7 @@ __all__ = [
     "Recommendation",
     "RecommendationPipeline",
     "RecommendationRequest",
+    "RerankConfig",
     "ScoredTitle",
     "cached",
     "kept_for",

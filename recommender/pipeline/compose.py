@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from .candidates import CandidateConfig, CandidateSelector
 from .explanation import ExplanationConfig, Explainer
 from .history import HistoryLookup
-from .reranking import NoReranking
+from .reranking import CalibratedReranker, RerankConfig
 from .scoring import ModelScorer, PopularityScorer
 from .types import Recommendation, RecommendationRequest, ScoredTitle
 
@@ -17,7 +17,7 @@ class RecommendationPipeline:
     scorer: ModelScorer = field(default_factory=ModelScorer)
     # None offline: evaluated users always have enough ratings for the model.
     fallback: PopularityScorer | None = field(default_factory=PopularityScorer)
-    reranker: NoReranking = field(default_factory=NoReranking)
+    reranker: CalibratedReranker = field(default_factory=CalibratedReranker)
     explainer: Explainer = field(default_factory=Explainer)
 
     def rank(self, request: RecommendationRequest, model) -> tuple[object, list[ScoredTitle]]:
@@ -28,7 +28,8 @@ class RecommendationPipeline:
         scored = self.scorer(model=model, history=history, candidates=candidates, n=pool)
         if not scored and self.fallback is not None:
             scored = self.fallback(history=history, filters=request.filters, n=pool)
-        return history, self.reranker(scored=scored, history=history, n=request.n)
+        return history, self.reranker(scored=scored, history=history, n=request.n, model=model,
+                                      novelty=request.novelty if request.novelty is not None else history.novelty)
 
     def __call__(self, request: RecommendationRequest, model) -> list[Recommendation]:
         history, ranked = self.rank(request, model)
@@ -40,11 +41,13 @@ def serving_pipeline() -> RecommendationPipeline:
     return RecommendationPipeline()
 
 
-def offline_pipeline(catalog_ids) -> RecommendationPipeline:
+def offline_pipeline(catalog_ids, reranking: RerankConfig | None = None) -> RecommendationPipeline:
     """The same stages over a fixed catalog (a training fold's titles), without the database: what
-    ``recommender.evaluation`` measures of a model that folds users in."""
+    ``recommender.evaluation`` measures of a model that folds users in (``reranking``: another
+    strength than the served one, for the trade-off curve)."""
     return RecommendationPipeline(
         candidates=CandidateSelector(CandidateConfig(catalog_ids=tuple(int(i) for i in catalog_ids))),
         fallback=None,
+        reranker=CalibratedReranker(reranking or RerankConfig()),
         explainer=Explainer(ExplanationConfig(titles=False)),
     )

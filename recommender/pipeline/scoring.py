@@ -25,8 +25,8 @@ class ModelScorer:
         when the model cannot speak for this user."""
         if model is None or history.rating_count < self.config.min_ratings or not len(candidates):
             return []
-        ranked = model.top_n(history.ratings, n, allowed_title_ids=candidates.ids)
-        return [ScoredTitle(title_id, round(stars, 2), True) for title_id, stars in ranked]
+        ranked = model.ranked(history.ratings, n, allowed_title_ids=candidates.ids)
+        return [ScoredTitle(title_id, round(stars, 2), True, order) for title_id, stars, order in ranked]
 
 
 class PopularityScorer:

@@ -10,10 +10,12 @@ LIKED_SCORE = 4.0
 
 @dataclass(frozen=True)
 class History:
-    """What a user has told us: their ratings (title id -> stars) and the titles they hid."""
+    """What a user has told us: their ratings (title id -> stars), the titles they hid, and where
+    they set the popular (0) <-> lesser-known (1) dial (None: not set)."""
 
     ratings: dict[int, float] = field(default_factory=dict)
     dismissed: frozenset[int] = frozenset()
+    novelty: float | None = None
 
     @property
     def rating_count(self) -> int:
@@ -37,20 +39,25 @@ class RecommendationRequest:
     history: History | None = None
     n: int = 10
     filters: TitleFilters = TitleFilters()
+    # The popular <-> lesser-known dial for this request, 0..1 (None: the user's own setting, else
+    # the reranker's default).
+    novelty: float | None = None
 
     def config(self) -> tuple:
         """What the answer depends on besides the history, the model and the catalog: part of its
         cache key."""
-        return (self.n, self.filters)
+        return (self.n, self.filters, self.novelty)
 
 
 @dataclass(frozen=True)
 class ScoredTitle:
-    """A candidate with the stars predicted for the user (the damped average for popular picks)."""
+    """A candidate with the stars predicted for the user (the damped average for popular picks),
+    and the model's order score that ranked it (None for popular picks)."""
 
     title_id: int
     predicted: float
     personalized: bool
+    order: float | None = None
 
 
 @dataclass(frozen=True)
