@@ -22,7 +22,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy.stats import wilcoxon
 from surprise import SVD, AlgoBase, BaselineOnly, Dataset, Reader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,10 +37,17 @@ django.setup()  # the production model is measured through the site's pipeline (
 from recommender import algorithms, evaluation, new_users  # noqa: E402
 from recommender.baselines import EASE, GlobalMean, ImplicitALS, ImplicitBPR, Popularity  # noqa: E402
 from recommender.comparison import RATIO_FLOOR, paired_verdict  # noqa: E402
+from recommender.pipeline import RerankConfig  # noqa: E402
 
 ML1M_RATINGS = Path("movielens-1m") / "ratings_partial_users_1-2999.dat"
 DEFAULT_DATASETS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 REFERENCE = "surprise_svd"  # surprise SVD() with default parameters; fit times are relative to it
+# The production model twice: its scorer alone (the accuracy comparisons) and as served, reranked.
+RERANKED = f"{algorithms.PRODUCTION}+rerank"
+NO_RERANKING = {algorithms.PRODUCTION: RerankConfig(strength=0.0, genre_weight=0.0)}
+BEYOND = ("arp", "aplt", "coverage", "novelty", "diversity", "overlap", "miscalibration", "tail_ndcg")
+BEYOND_K = 10
+BEYOND_MODELS = ("popularity", REFERENCE, "ease", algorithms.PRODUCTION, RERANKED)
 # The ranking baselines the production scorer must match on both protocols (best of them, tuned).
 RANKING_BASELINES = ("popularity", "ease", "implicit_als", "implicit_bpr")
 # Quality bars of issue 15, set for the ML-1M partial file.
@@ -99,6 +108,8 @@ def models(selected: list[str] | None) -> dict[str, AlgoBase]:
     for name in algorithms.ALGORITHMS:
         if name != REFERENCE and (not selected or name in selected):
             chosen[name] = algorithms.build(name)
+    if algorithms.PRODUCTION in chosen:
+        chosen[RERANKED] = algorithms.build(algorithms.PRODUCTION)
     return chosen
 
 
@@ -116,6 +127,27 @@ def format_table(results: list[evaluation.ModelResult]) -> str:
         lines.append(f"| {r.name} | {r.ranking_path or '—'} | {spread(r, 'rmse')} | {spread(r, 'mae')} | {number(r.precision)} "
                      f"| {number(r.recall)} | {spread(r, 'ndcg')} | {number(r.coverage, 3)} | {r.fit_seconds:.2f} | {ratio} |")
     return "\n".join(lines)
+
+
+def format_beyond_table(rows: list[tuple[str, float | None, dict, object]], production_ndcg) -> str:
+    """(model, NDCG@10, beyond measures, per-user NDCG) rows, with a two-sided paired Wilcoxon
+    p-value of each model's NDCG against the production scorer's."""
+    lines = ["| model | NDCG@10 | " + " | ".join(BEYOND) + " | p vs production |", "|---|---|" + "---|" * (len(BEYOND) + 1)]
+    for name, ndcg, beyond, per_user in rows:
+        if name == algorithms.PRODUCTION or per_user is None or production_ndcg is None:
+            p_value = "—"
+        else:
+            p_value = f"{wilcoxon(per_user, production_ndcg).pvalue:.2g}" if not np.array_equal(per_user, production_ndcg) else "1"
+        cells = " | ".join(number(beyond.get(key), 1 if key == "arp" else 4) for key in BEYOND)
+        lines.append(f"| {name} | {number(ndcg)} | {cells} | {p_value} |")
+    return "\n".join(lines)
+
+
+def beyond_rows(warm: list[evaluation.ModelResult], new: list[new_users.NewUserResult], k: int):
+    """The warm and new-user (K given ratings) rows of the beyond-accuracy table."""
+    warm_rows = [(r.name, r.ndcg, r.beyond, r.per_user_ndcg) for r in warm if r.name in BEYOND_MODELS]
+    new_rows = [(r.name, r.ndcg.get(k), r.beyond.get(k, {}), r.per_user_ndcg.get(k)) for r in new if r.name in BEYOND_MODELS]
+    return warm_rows, new_rows
 
 
 def number(value: float | None, digits: int = 4) -> str:
@@ -232,12 +264,15 @@ def main() -> None:
             folds = evaluation.holdout(data, 0.2, seed=args.seed)
         print(f"\n## {dataset_name}: {n_ratings} ratings, {len(folds)} fold(s), seed {args.seed}", flush=True)
         chosen = models(selected)
-        results = evaluation.evaluate(chosen, folds, progress=lambda line: print("  " + line, flush=True))
+        genres = load_genres(dataset_name)
+        results = evaluation.evaluate(chosen, folds, progress=lambda line: print("  " + line, flush=True),
+                                      item_genres=genres, reranking=NO_RERANKING)
         print(f"\n### warm protocol (random {100 // args.folds if args.folds > 1 else 20} % of ratings held out), "
               "mean ± std over folds\n")
         print(format_table(results))
         user_folds = new_users.new_user_folds(data, args.folds, seed=args.seed)
-        new = new_users.evaluate_new_users(chosen, user_folds, progress=lambda line: print("  " + line, flush=True))
+        new = new_users.evaluate_new_users(chosen, user_folds, progress=lambda line: print("  " + line, flush=True),
+                                           item_genres=genres, reranking=NO_RERANKING)
         warm_only = [name for name, algo in chosen.items()
                      if evaluation.ranking_path(algo) is not None and not new_users.can_fold_in(algo)]
         print(f"\n### new-user protocol ({len(user_folds)} fold(s) of held-out users, K ratings given), mean ± std over folds\n")
@@ -245,6 +280,13 @@ def main() -> None:
         print()
         for line in comparison_lines(results, new, new_users.KS):
             print(line)
+        warm_rows, new_rows = beyond_rows(results, new, BEYOND_K)
+        production_warm = next((r[3] for r in warm_rows if r[0] == algorithms.PRODUCTION), None)
+        production_new = next((r[3] for r in new_rows if r[0] == algorithms.PRODUCTION), None)
+        print(f"\n### beyond accuracy, warm protocol ({algorithms.PRODUCTION}: the scorer alone; {RERANKED}: as served)\n")
+        print(format_beyond_table(warm_rows, production_warm))
+        print(f"\n### beyond accuracy, new-user protocol (K = {BEYOND_K} given ratings)\n")
+        print(format_beyond_table(new_rows, production_new))
         if args.memory:
             print("\n| model | peak MiB of one whole-file fit (tracemalloc) |\n|---|---:|")
             for name, mib in peak_fit_memory(chosen, data).items():

@@ -42,10 +42,10 @@ def curve(data, genres, folds: int, strengths: list[float], seed: int) -> dict[s
         # Strength 0 is the row everything is compared with: no reranking at all.
         reranking = RerankConfig(strength=strength) if strength > 0 else RerankConfig(strength=0.0, genre_weight=0.0)
         [warm] = evaluation.evaluate({"p": algorithms.build(algorithms.PRODUCTION)}, warm_folds,
-                                     item_genres=genres, reranking=reranking)
+                                     item_genres=genres, reranking={"p": reranking})
         table["warm"][strength] = {"ndcg": warm.ndcg, **warm.beyond}
         [new] = new_users.evaluate_new_users({"p": algorithms.build(algorithms.PRODUCTION)}, user_folds, ks=(NEW_USER_K,),
-                                             item_genres=genres, reranking=reranking)
+                                             item_genres=genres, reranking={"p": reranking})
         table["new users K=10"][strength] = {"ndcg": new.ndcg[NEW_USER_K], **new.beyond[NEW_USER_K]}
         print(f"  strength {strength}: warm NDCG {warm.ndcg:.4f} ARP {warm.beyond['arp']:.1f} overlap "
               f"{warm.beyond['overlap']:.3f}; new users NDCG {new.ndcg[NEW_USER_K]:.4f}", flush=True)

@@ -264,12 +264,12 @@ def _std(values: Sequence[float | None]) -> float | None:
 def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: int = 10,
              relevance_threshold: float = 4.0, progress: Callable[[str], None] | None = None,
              item_genres: Mapping[object, Sequence[str]] | None = None,
-             reranking: RerankConfig | None = None) -> list[ModelResult]:
+             reranking: Mapping[str, RerankConfig] | None = None) -> list[ModelResult]:
     """Fit every algorithm on every fold (the same folds for all) and average its metrics.
 
     Fit and test times are wall-clock seconds per fold; ``progress`` receives one line per fit.
     ``item_genres`` (raw item id -> genre names) enables the genre-based beyond-accuracy measures
-    and the reranking of pipeline models (as served, or with ``reranking``).
+    and the reranking of pipeline models: as served, or as ``reranking[name]`` says.
     """
     per_model: dict[str, dict[str, list]] = {name: {} for name in algorithms}
     per_user: dict[str, list[np.ndarray]] = {name: [] for name in algorithms}
@@ -292,7 +292,8 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
                 estimates = np.array([prediction.est for prediction in algo.test(fold.testset)])
                 rmse, mae = rating_errors(true_ratings, estimates)
             path = ranking_path(algo)
-            scorer = pipeline_scorer(algo, top_n, item_genres, reranking) if path == PIPELINE else scorer_for(algo)
+            rerank = (reranking or {}).get(name)
+            scorer = pipeline_scorer(algo, top_n, item_genres, rerank) if path == PIPELINE else scorer_for(algo)
             *ranking, users_ndcg, beyond = ranking_task.run(scorer, top_n) if scorer else (None,) * 6
             if users_ndcg is not None:
                 per_user[name].append(users_ndcg)

@@ -164,10 +164,11 @@ def evaluate_new_users(algorithms: Mapping[str, AlgoBase], folds: Iterable[NewUs
                        top_n: int = 10, relevance_threshold: float = 4.0,
                        progress: Callable[[str], None] | None = None,
                        item_genres: Mapping[object, Sequence[str]] | None = None,
-                       reranking: RerankConfig | None = None) -> list[NewUserResult]:
+                       reranking: Mapping[str, RerankConfig] | None = None) -> list[NewUserResult]:
     """Fit every model that can fold users in on each fold's training users, and score the held-out
     users at each K. Models that cannot are left out of the result. ``item_genres`` (raw item id ->
-    genres) enables the genre-based beyond-accuracy measures."""
+    genres) enables the genre-based beyond-accuracy measures and the reranking of pipeline models
+    (as served, or as ``reranking[name]`` says)."""
     per_model: dict[str, dict] = {}
     for fold_number, fold in enumerate(folds, start=1):
         tasks = _tasks(fold, ks, relevance_threshold)
@@ -180,7 +181,7 @@ def evaluate_new_users(algorithms: Mapping[str, AlgoBase], folds: Iterable[NewUs
             started = time.perf_counter()
             algo.fit(fold.trainset)
             fit_seconds = time.perf_counter() - started
-            scorer = history_scorer(algo, top_n, item_genres, reranking)
+            scorer = history_scorer(algo, top_n, item_genres, (reranking or {}).get(name))
             record = per_model.setdefault(name, {"fit": [], "ndcg": {}, "recall": {}, "beyond": {}, "path": _path(algo)})
             record["fit"].append(fit_seconds)
             for k, task in tasks.items():

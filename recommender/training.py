@@ -56,11 +56,14 @@ def build_dataset(frame: pd.DataFrame) -> Dataset:
     return Dataset.load_from_df(frame[["user_id", "title_id", "score"]], Reader(rating_scale=(0.5, 5.0)))
 
 
-def held_out_metrics(algorithm_name: str, params: dict, dataset: Dataset) -> dict[str, float]:
-    """Rating accuracy and top-10 ranking of the algorithm on the held-out split."""
+def held_out_metrics(algorithm_name: str, params: dict, dataset: Dataset, genres=None) -> dict[str, float]:
+    """Rating accuracy, top-10 ranking and the lists' beyond-accuracy measures (``beyond``) of the
+    algorithm on the held-out split, its lists reranked as served when ``genres`` (title id ->
+    genre names) are given."""
     [result] = evaluation.evaluate(
         {algorithm_name: algorithms.build(algorithm_name, **params)},
         evaluation.holdout(dataset, test_size=HELD_OUT_FRACTION, seed=SPLIT_SEED),
+        item_genres=genres,
     )
     metrics = {key: value for key, value in result.to_dict().items() if key not in {"name", "n_folds"}}
     return {**metrics, "held_out_fraction": HELD_OUT_FRACTION}
@@ -228,7 +231,8 @@ def train_model_version(algorithm_name: str | None = None, params: dict | None =
         if frame["user_id"].nunique() < 2 or frame["title_id"].nunique() < 2:
             raise NotEnoughRatings(f"need ratings from at least 2 users on 2 titles, have {len(frame)} ratings")
         dataset = build_dataset(frame)
-        metrics = {**held_out_metrics(algorithm_name, params, dataset), **new_user_metrics(algorithm_name, params, dataset)}
+        genres = title_genres(frame["title_id"].unique())
+        metrics = {**held_out_metrics(algorithm_name, params, dataset, genres), **new_user_metrics(algorithm_name, params, dataset)}
 
         algo = algorithms.build(algorithm_name, **params)
         algo.fit(dataset.build_full_trainset())

@@ -70,7 +70,7 @@ def test_deactivated_dismissed_and_freshly_rated_titles_are_left_out(token_clien
     items = token_client.get("/api/v1/me/recommendations/", {"n": 5}).json()
     ids = [item["title"]["id"] for item in items]
     assert len(ids) == 5 and not {deactivated, dismissed, rated} & set(ids)
-    assert ids[:2] == first[3:5]
+    assert set(first[3:5]) <= set(ids)  # the rest of the first list stays
     liked = {t.pk for t in taste_catalog["romance"][:3]} | {rated}
     assert all(item["because"]["title"]["id"] in liked for item in items)
 

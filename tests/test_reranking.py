@@ -37,7 +37,7 @@ def test_no_strength_and_no_genre_weight_keep_the_scorers_order():
 
 
 def test_the_penalty_prefers_a_lesser_known_title_of_nearly_the_same_relevance():
-    reranker = CalibratedReranker(RerankConfig(strength=1.0, genre_weight=0.0))
+    reranker = CalibratedReranker(RerankConfig(strength=0.5, genre_weight=0.0))
     # Relevance is rescaled over the pool: the weakest candidate (title 4) sets its zero.
     ranked = reranker(scored=pool(1, 3, 4, scores=[1.0, 0.98, 0.0]), history=History({2: 5.0}), n=2, model=model())
     assert ids(ranked) == [3, 1]
@@ -47,8 +47,9 @@ def test_the_penalty_prefers_a_lesser_known_title_of_nearly_the_same_relevance()
 
 
 def test_a_title_nobody_rated_is_neither_pushed_nor_held_back():
-    assert popularity(np.array([100.0, 0.0, 10.0]), 1000.0)[1] == pytest.approx(np.log1p(55.0) / np.log1p(1000.0))
-    reranker = CalibratedReranker(RerankConfig(strength=3.0, genre_weight=0.0))
+    logs = np.log1p([100.0, 55.0, 10.0])  # the unrated title counts as the median of the others
+    assert popularity(np.array([100.0, 0.0, 10.0])) == pytest.approx((logs - logs[2]) / (logs[0] - logs[2]))
+    reranker = CalibratedReranker(RerankConfig(strength=0.5, genre_weight=0.0))
     ranked = reranker(scored=pool(3, 5, 6, scores=[1.0, 0.9, 0.0]), history=History({4: 5.0}), n=3, model=model())
     assert ids(ranked)[-1] == 6
 

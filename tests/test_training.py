@@ -121,6 +121,12 @@ def test_train_command_prints_metrics(taste_catalog, capsys):
     assert all(f"K={k}: NDCG@10=" in new_users_line for k in (5, 10))
     version = ModelVersion.objects.get()
     assert 0 < version.metrics["new_user_ndcg"]["5"] <= 1 and version.metrics["new_user_users"]["5"] > 0
+    # The held-out lists' beyond-accuracy measures, as served (reranked with the catalog's genres).
+    lists_line = next(line for line in out.splitlines() if line.startswith("held-out lists"))
+    for measure in ("arp=", "aplt=", "coverage=", "novelty=", "diversity=", "overlap=", "miscalibration="):
+        assert measure in lists_line
+    beyond = version.metrics["beyond"]
+    assert 0 < beyond["coverage"] <= 1 and 0 <= beyond["overlap"] <= 1 and beyond["arp"] > 0
     call_command("train", "--if-missing")
     assert "already serves" in capsys.readouterr().out
     assert ModelVersion.objects.count() == 1

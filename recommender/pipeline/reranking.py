@@ -2,8 +2,8 @@
 popular canon: a horror fan who rated eight horror films got Pulp Fiction and The Godfather first.
 ``CalibratedReranker`` rebuilds the list greedily from a pool of the scorer's best candidates:
 
-- a popularity penalty, log(1 + ratings) / log(1 + the most ratings any title has), weighed by the
-  user's popular <-> lesser-known dial (Abdollahpouri et al.'s popularity-aware reranking, UMAP
+- a popularity penalty, log(1 + ratings) rescaled over the pool, weighed by the user's popular <->
+  lesser-known dial (Abdollahpouri et al.'s popularity-aware reranking, UMAP
   2019/2021; the dial after MovieLens' tuner, Harper et al., RecSys 2015);
 - genre calibration (Steck, RecSys 2018): the list's genre mix should follow that of the titles
   the user liked, measured by KL divergence, so one liked genre is not drowned by the canon.
@@ -27,7 +27,7 @@ from .types import History, ScoredTitle
 ALPHA = 0.01
 # The penalty at the lesser-known end of the dial, as a multiple of the default: far enough to
 # change the list, near enough that it still follows the person (NDCG@10 >= 0.7x, bench/README.md).
-LESSER_KNOWN = 1.6
+LESSER_KNOWN = 1.4
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class RerankConfig:
     ``novelty``: where the dial sits for a user who has not moved it (0..1)."""
 
     pool: int = 10
-    strength: float = 2.25
+    strength: float = 0.75
     genre_weight: float = 0.25
     novelty: float = DEFAULT_NOVELTY
 
@@ -70,7 +70,7 @@ class CalibratedReranker:
         if facts is None or len(scored) <= 1 or not all(s.personalized for s in scored):
             return scored[:n]
         rows = np.array([model.row_of_title[s.title_id] for s in scored])
-        gains = relevances(scored) - penalty * popularity(facts.counts[rows], facts.counts.max())
+        gains = relevances(scored) - penalty * popularity(facts.counts[rows])
         target = liked_genres(model, history)
         genres = facts.genre_shares[rows]
         chosen: list[int] = []
@@ -89,15 +89,20 @@ class CalibratedReranker:
         return [scored[index] for index in chosen]
 
 
-def popularity(counts: np.ndarray, most: float) -> np.ndarray:
-    """log(1 + ratings) / log(1 + ``most``) of each candidate. A title nobody had rated when the
-    model was trained (placed by its content) counts as the pool's median: no evidence either way,
-    where 0 would push every new title to the top of everybody's list."""
+def popularity(counts: np.ndarray) -> np.ndarray:
+    """log(1 + ratings) of each candidate, rescaled over the pool like the relevance (most popular
+    1, least 0), so one strength means the same on a sparse and a dense catalog: on the embedded
+    file and on ML-1M the same strength costs the same share of NDCG (bench/README.md). A title
+    nobody had rated when the model was trained (placed by its content) counts as the pool's
+    median: no evidence either way, where the least popular would push every new title to the top
+    of everybody's list."""
     counts = np.asarray(counts, dtype=np.float64)
     rated = counts > 0
     if rated.any() and not rated.all():
         counts = np.where(rated, counts, np.median(counts[rated]))
-    return np.log1p(counts) / np.log1p(max(most, 1.0))
+    logs = np.log1p(counts)
+    spread = logs.max() - logs.min()
+    return (logs - logs.min()) / spread if spread > 0 else np.zeros(len(logs))
 
 
 def relevances(scored: list[ScoredTitle]) -> np.ndarray:

@@ -36,6 +36,9 @@ class Command(BaseCommand):
             if v.metrics.get(key) is not None
         )
         self.stdout.write(f"held-out {ranking}".rstrip())
+        beyond = {key: value for key, value in v.metrics.get("beyond", {}).items() if value is not None}
+        if beyond:
+            self.stdout.write("held-out lists " + " ".join(f"{key}={value:.4f}" for key, value in beyond.items()))
         new_user = v.metrics.get("new_user_ndcg", {})
         if new_user:
             recall = v.metrics.get("new_user_recall", {})
