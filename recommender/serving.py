@@ -37,8 +37,8 @@ class LoadedModel:
     # Scoring every title reads the whole item matrix per request; single precision halves that.
     # ``order_factors`` holds each title's [ranking_qi | qi | neighbour_qi] in one row (the parts
     # the artifact has), so the top-N order is one pass: order_factors @ [ranking vector |
-    # ranking_weight x user vector | neighbour vector] + ``order_base``. ``qi32`` and
-    # ``ranking_qi32`` are views of its columns.
+    # ranking_weight x user vector | neighbour vector] + ``order_base``. ``qi32`` is a view of its
+    # columns, ``ranking_qi32`` a contiguous copy of others.
     order_factors: np.ndarray = field(repr=False)
     qi32: np.ndarray = field(repr=False)
     item_base32: np.ndarray = field(repr=False)
@@ -77,7 +77,10 @@ class LoadedModel:
             arrays["neighbour_basis"] = np.asarray(factors.neighbour_basis, dtype=np.float64)
         order_factors = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
         if factors.has_ranking:
-            arrays["ranking_qi32"] = order_factors[:, :width]
+            # A copy, not a view of ``order_factors``: the fold-in kernel is compiled (at set-up,
+            # ``scoring.warm_up``) for contiguous arrays, and a strided view would make numba
+            # compile another version inside the first request that folds a user in (17 s).
+            arrays["ranking_qi32"] = np.ascontiguousarray(order_factors[:, :width])
         return cls(
             version_id,
             factors,
