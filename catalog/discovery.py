@@ -14,9 +14,6 @@ from .summaries import title_summaries
 # --- Onboarding: titles that teach the model most ---------------------------------------------------------
 
 ONBOARDING_POOL = 400
-# "Help us know you" skips this many of the most rated titles: everybody has rated those already.
-LESSER_KNOWN_SKIP = 150
-LESSER_KNOWN_MIN_RATINGS = 5
 
 
 @dataclass(frozen=True)
@@ -50,21 +47,17 @@ def _diverse(candidates: list[Candidate], n: int) -> list[Title]:
 def onboarding_titles(user, n: int = 24, genre: str = "", lesser_known: bool = False) -> list[Title]:
     """Titles for a new user to rate: well known and spread across genres and decades.
 
-    ``lesser_known`` skips the most rated titles (the model knows those best already) and keeps
-    titles that still have a few ratings, so a user has a chance to have seen them.
+    ``lesser_known`` keeps to the lesser-known band (``selectors.lesser_known_band``: outside the
+    most-rated fifth, yet rated often enough to be recognised): the model knows the blockbusters
+    already, and a rating of a lesser-known title teaches it more about the person.
     """
     from ratings.models import Dismissal, Rating
 
     seen = set(Rating.objects.filter(user=user).values_list("title_id", flat=True))
     seen |= set(Dismissal.objects.filter(user=user).values_list("title_id", flat=True))
-    queryset = filter_titles(active_titles(), TitleFilters(genre=genre)).annotate(rating_count=Count("ratings")).filter(rating_count__gt=0)
-    queryset = queryset.order_by("-rating_count", "pk")
-    if lesser_known:
-        total = queryset.count()
-        skip = min(LESSER_KNOWN_SKIP, total // 2)
-        queryset = queryset.filter(rating_count__gte=min(LESSER_KNOWN_MIN_RATINGS, 2))[skip : skip + ONBOARDING_POOL * 2]
-    else:
-        queryset = queryset[: ONBOARDING_POOL + len(seen)]
+    filters = TitleFilters(genre=genre, lesser_known=lesser_known)
+    queryset = filter_titles(active_titles(), filters).annotate(rating_count=Count("ratings")).filter(rating_count__gt=0)
+    queryset = queryset.order_by("-rating_count", "pk")[: ONBOARDING_POOL + len(seen)]
     titles = [t for t in queryset.prefetch_related("genres") if t.pk not in seen][:ONBOARDING_POOL]
     candidates = [
         Candidate(t, t.rating_count, frozenset(g.name for g in t.genres.all()), (t.year // 10 * 10) if t.year else None)

@@ -1,5 +1,6 @@
 """Reads of the catalog."""
 import calendar
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ class TitleFilters:
     genre: str = ""
     kind: str = ""
     platform: str = ""  # a Platform slug
+    lesser_known: bool = False  # only titles in ``lesser_known_band``
 
 
 def active_titles() -> QuerySet[Title]:
@@ -45,7 +47,41 @@ def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[
         from .models import Availability
 
         queryset = queryset.filter(pk__in=Availability.objects.filter(platform__slug=filters.platform).values("title_id"))
+    if filters.lesser_known:
+        fewest, most = lesser_known_band()
+        band = Title.objects.annotate(rating_count=Count("ratings")).filter(rating_count__gte=fewest, rating_count__lte=most)
+        queryset = queryset.filter(pk__in=band.values("pk"))
     return queryset
+
+
+# "Lesser-known" titles: outside the most-rated LESSER_KNOWN_HEAD_SHARE of rated titles, yet rated
+# often enough that a person may have seen them (LESSER_KNOWN_MIN_RATINGS). On a sparse catalog,
+# where fewer than LESSER_KNOWN_POOL titles clear that (the embedded sample: none), the floor is
+# lowered until that many do, never below LESSER_KNOWN_FLOOR.
+LESSER_KNOWN_HEAD_SHARE = 0.2
+LESSER_KNOWN_MIN_RATINGS = 20
+LESSER_KNOWN_FLOOR = 5
+LESSER_KNOWN_POOL = 400
+
+
+def lesser_known_band() -> tuple[int, int]:
+    """(fewest, most) ratings of a lesser-known active title, recomputed at most every
+    ``CATALOG_LIST_SECONDS``; (1, 0), an empty band, when nothing is rated."""
+
+    def compute() -> tuple[int, int]:
+        counts = sorted(active_titles().annotate(n=Count("ratings")).filter(n__gt=0).values_list("n", flat=True), reverse=True)
+        head = math.ceil(LESSER_KNOWN_HEAD_SHARE * len(counts))
+        band = counts[head:]
+        if not band:
+            return (1, 0)
+        enough = [count for count in band if count >= LESSER_KNOWN_MIN_RATINGS]
+        if len(enough) >= min(LESSER_KNOWN_POOL, len(band)):
+            fewest = LESSER_KNOWN_MIN_RATINGS
+        else:
+            fewest = max(LESSER_KNOWN_FLOOR, min(LESSER_KNOWN_MIN_RATINGS, band[min(LESSER_KNOWN_POOL, len(band)) - 1]))
+        return (fewest, band[0]) if band[0] >= fewest else (1, 0)
+
+    return shared.get_or_set(catalog_key("lesser-known-band"), compute, CATALOG_LIST_SECONDS)
 
 
 def catalog_key(prefix: str, *spec) -> str:

@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,16 +32,17 @@ def account(request):
 def set_novelty(request):
     """Move the user's popular <-> lesser-known dial, then go back to the page it was moved on."""
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = "account"
+    # A path on this site only: not another host, nor a URL name that redirect() would resolve.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("account")
     try:
         value = set_novelty_service(user=request.user, novelty=request.POST.get("novelty"))
     except ValidationError as error:
         messages.error(request, error.messages[0])
-        return redirect(back)
+        return HttpResponseRedirect(back)
     label = "popular" if value < 0.34 else "lesser-known" if value > 0.66 else "balanced"
     messages.success(request, f"Your lists now lean {label}.")
-    return redirect(back)
+    return HttpResponseRedirect(back)
 
 
 class DeleteAccountForm(forms.Form):

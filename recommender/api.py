@@ -70,7 +70,9 @@ class MyRecommendationsView(APIView):
     def get(self, request):
         data = recommendation_query(request.query_params)
         filters = TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"])
-        pipeline_request = RecommendationRequest(user_id=request.user.pk, n=data["n"], filters=filters, novelty=data["novelty"])
+        # Rounded to the dial's hundredths: every distinct value is its own cache entry.
+        novelty = round(data["novelty"], 2) if data["novelty"] is not None else None
+        pipeline_request = RecommendationRequest(user_id=request.user.pk, n=data["n"], filters=filters, novelty=novelty)
         if type(request.accepted_renderer) is JSONRenderer and request.accepted_media_type == JSONRenderer.media_type:
             # Plain JSON, as apps ask for it: the rendered answer is kept in the cache.
             return HttpResponse(answer_json(pipeline_request), content_type=JSONRenderer.media_type)

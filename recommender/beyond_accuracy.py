@@ -14,6 +14,8 @@ from scipy.sparse import csr_matrix
 
 # The short head: the most-rated 20 % of items (Abdollahpouri, Burke & Mobasher, FLAIRS 2019).
 HEAD_SHARE = 0.2
+# Users whose pairwise overlaps are computed at once (a block x users float array).
+OVERLAP_BLOCK = 1000
 # Steck's smoothing of the list's genre mix towards the history's (RecSys 2018).
 CALIBRATION_ALPHA = 0.01
 
@@ -114,16 +116,23 @@ def intra_list_diversity(lists: np.ndarray, facts: ItemFacts) -> float | None:
 
 def inter_user_overlap(lists: np.ndarray, facts: ItemFacts) -> float:
     """The mean Jaccard similarity of two users' lists over all pairs of users (1 - Zhou et al.'s
-    personalisation, PNAS 2010): 1 when everybody gets the same list, 0 when no two lists share."""
+    personalisation, PNAS 2010): 1 when everybody gets the same list, 0 when no two lists share.
+    Summed a block of ``OVERLAP_BLOCK`` users at a time, so memory stays linear in the users."""
     members = _members(lists, len(facts.counts))
-    if members.shape[0] < 2:
+    n_users = members.shape[0]
+    if n_users < 2:
         return 0.0
-    shared = (members @ members.T).toarray()
     sizes = np.asarray(members.sum(axis=1)).ravel()
-    union = sizes[:, None] + sizes[None, :] - shared
-    upper = np.triu_indices(members.shape[0], 1)
-    similarity = np.divide(shared[upper], union[upper], out=np.zeros(len(upper[0])), where=union[upper] > 0)
-    return float(similarity.mean())
+    by_item = members.T.tocsr()
+    total = 0.0
+    for start in range(0, n_users, OVERLAP_BLOCK):
+        stop = min(start + OVERLAP_BLOCK, n_users)
+        shared = (members[start:stop] @ by_item).toarray()
+        union = sizes[start:stop, None] + sizes[None, :] - shared
+        similarity = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+        later = np.arange(n_users)[None, :] > np.arange(start, stop)[:, None]  # each pair once
+        total += similarity[later].sum()
+    return float(total / (n_users * (n_users - 1) / 2))
 
 
 def genre_mix(items: csr_matrix, facts: ItemFacts) -> np.ndarray:

@@ -3,6 +3,7 @@
 Lists come from the recommendation pipeline (``recommender.pipeline.recommend``) and the other
 rows' stars from ``recommender.predictions``; this module only arranges them into rows.
 """
+import dataclasses
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -59,8 +60,8 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
     """The rows of the home page and whether the first one is personal.
 
     Personal users get: top picks, "Because you rated …" (titles like their favourites), their
-    favourite genres, new on each platform, popular now. Everyone else: popular now and the best
-    loved titles.
+    favourite genres, new on each platform, popular now, lesser-known gems in their predicted
+    order. Everyone else: the best loved titles, popular now, lesser-known ones by damped average.
     """
     rows: list[Row] = []
     authenticated = user.is_authenticated
@@ -104,6 +105,13 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
     now = keep([t for t, _ in discovery.popular_now(per_row * 3, exclude_ids=seen)])
     if now:
         rows.append(Row("popular-now", "Popular now", _with_predictions(user, now), reverse("catalog:title-list")))
+    if not filters.search:  # after "Popular now", which keeps its titles
+        gems = recommend(user, per_row * 3, dataclasses.replace(filters, lesser_known=True))
+        gems = [r for r in gems if r.title.pk not in shown][:per_row]
+        shown.update(r.title.pk for r in gems)
+        if gems:
+            title = "Lesser-known gems for you" if personal else "Lesser-known gems"
+            rows.append(Row("lesser-known", title, cards_from(gems), reverse("recommender:know-you")))
     if not personal and top:
         rows.insert(0, Row("popular", "Popular on StreamRec", cards_from(top), reverse("catalog:title-list") + "?sort=average"))
     return rows, personal

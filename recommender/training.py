@@ -39,6 +39,9 @@ GATE_K = 10  # the new-user NDCG the gate compares: from 10 given ratings
 # Below this many scored held-out users the new-user NDCG is noise, and the gate uses RMSE alone:
 # on the 40 raters of the test catalog (8 held out) two seeds of the same model differ by 12 %.
 GATE_MIN_USERS = 100
+# How a version's lists were measured ("reranked as served"; absent in versions trained before the
+# reranking stage, whose NDCG is the scorer's alone): the gate compares NDCG only between alike.
+LISTS_MEASURED = "lists_measured"
 
 
 class NotEnoughRatings(Exception):
@@ -69,14 +72,14 @@ def held_out_metrics(algorithm_name: str, params: dict, dataset: Dataset, genres
     return {**metrics, "held_out_fraction": HELD_OUT_FRACTION}
 
 
-def new_user_metrics(algorithm_name: str, params: dict, dataset: Dataset) -> dict[str, dict[str, float]]:
-    """NDCG@10 and recall@10 of the algorithm on held-out users by K given ratings (JSON keys), or
-    nothing when it cannot fold a new user in."""
+def new_user_metrics(algorithm_name: str, params: dict, dataset: Dataset, genres=None) -> dict[str, dict[str, float]]:
+    """NDCG@10 and recall@10 of the algorithm on held-out users by K given ratings (JSON keys), its
+    lists reranked as served when ``genres`` are given, or nothing when it cannot fold a new user in."""
     algo = algorithms.build(algorithm_name, **params)
     if not new_users.can_fold_in(algo):
         return {}
     folds = new_users.new_user_folds(dataset, n_splits=1, seed=SPLIT_SEED)
-    results = new_users.evaluate_new_users({algorithm_name: algo}, folds)
+    results = new_users.evaluate_new_users({algorithm_name: algo}, folds, item_genres=genres)
     if not results:
         return {}
     [result] = results
@@ -93,6 +96,8 @@ def gate(version: ModelVersion, current: ModelVersion | None) -> str | None:
         return None
     if current.rmse is not None and version.rmse > current.rmse + RMSE_TOLERANCE:
         return f"RMSE {version.rmse:.4f} worse than serving v{current.pk}'s {current.rmse:.4f}"
+    if version.metrics.get(LISTS_MEASURED) != current.metrics.get(LISTS_MEASURED):
+        return None  # lists measured differently (reranked or not): their NDCGs do not compare
     ours = version.metrics.get("new_user_ndcg", {}).get(str(GATE_K))
     theirs = current.metrics.get("new_user_ndcg", {}).get(str(GATE_K))
     users = min(version.metrics.get("new_user_users", {}).get(str(GATE_K), 0),
@@ -142,9 +147,12 @@ def with_cold_titles(factors: storage.FactorModel) -> tuple[storage.FactorModel,
 
 def with_title_facts(factors: storage.FactorModel) -> storage.FactorModel:
     """``factors`` with what the reranker reads of every title: genres from the catalog, and rating
-    counts (0 for titles placed by content, which nobody rated when the model was trained)."""
-    counts = factors.title_counts if factors.title_counts is not None else np.zeros(0)
-    counts = np.concatenate([counts, np.zeros(len(factors.title_ids) - len(counts))])
+    counts (0 for titles placed by content, which nobody rated when the model was trained). A model
+    made before title counts existed stays without them (its lists are not reranked until the next
+    training) rather than treating every title as unrated."""
+    if factors.title_counts is None:
+        return factors
+    counts = np.concatenate([factors.title_counts, np.zeros(len(factors.title_ids) - len(factors.title_counts))])
     return dataclasses.replace(factors, title_counts=counts).with_genres(title_genres(factors.title_ids))
 
 
@@ -205,7 +213,9 @@ def tune_and_train(algorithm_name: str, grid: dict | None = None, n_folds: int =
     (``gate``), as for any training.
     """
     frame = ratings_frame()
-    result = tuning.tune(algorithm_name, build_dataset(frame), grid=grid, n_folds=n_folds, progress=progress, metric=metric)
+    genres = title_genres(frame["title_id"].unique())
+    result = tuning.tune(algorithm_name, build_dataset(frame), grid=grid, n_folds=n_folds, progress=progress,
+                         metric=metric, item_genres=genres)
     trained = train_model_version(algorithm_name, result.best.params, extra_metrics={"tuning": result.to_dict()})
     return result, trained
 
@@ -232,7 +242,8 @@ def train_model_version(algorithm_name: str | None = None, params: dict | None =
             raise NotEnoughRatings(f"need ratings from at least 2 users on 2 titles, have {len(frame)} ratings")
         dataset = build_dataset(frame)
         genres = title_genres(frame["title_id"].unique())
-        metrics = {**held_out_metrics(algorithm_name, params, dataset, genres), **new_user_metrics(algorithm_name, params, dataset)}
+        metrics = {**held_out_metrics(algorithm_name, params, dataset, genres), **new_user_metrics(algorithm_name, params, dataset, genres),
+                   LISTS_MEASURED: "reranked as served"}
 
         algo = algorithms.build(algorithm_name, **params)
         algo.fit(dataset.build_full_trainset())

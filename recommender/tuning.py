@@ -76,16 +76,18 @@ def candidates_of(grid: dict[str, list]) -> list[dict]:
 
 
 def default_grid(algorithm: str, metric: str = "rmse") -> dict[str, list]:
+    """The grid searched for ``metric`` when none is given (empty when there is none)."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
     return DEFAULT_GRIDS[metric].get(algorithm, {})
 
 
 def tune(algorithm: str, dataset: Dataset, grid: dict[str, list] | None = None, n_folds: int = 3,
-         progress: Callable[[str], None] | None = None, metric: str = "rmse") -> TuningResult:
+         progress: Callable[[str], None] | None = None, metric: str = "rmse", item_genres=None) -> TuningResult:
     """Cross-validate every parameter combination of ``grid`` on the same ``n_folds`` folds, best
-    ``metric`` first."""
-    grid = grid or default_grid(algorithm, metric)
+    ``metric`` first; with ``item_genres`` the lists are reranked as served."""
+    defaults = default_grid(algorithm, metric)  # refuses an unknown metric, with a grid given or not
+    grid = grid or defaults
     if not grid:
         raise ValueError(f"no grid given and no default {metric} grid for {algorithm!r}")
     candidates = candidates_of(grid)
@@ -93,7 +95,7 @@ def tune(algorithm: str, dataset: Dataset, grid: dict[str, list] | None = None, 
         models = {str(index): algorithms.build(algorithm, **params) for index, params in enumerate(candidates)}
     except TypeError as exc:
         raise ValueError(f"bad parameters for {algorithm}: {exc}") from exc
-    results = evaluation.evaluate(models, evaluation.kfold(dataset, n_splits=n_folds), progress=progress)
+    results = evaluation.evaluate(models, evaluation.kfold(dataset, n_splits=n_folds), progress=progress, item_genres=item_genres)
     if metric == "ndcg" and any(result.ndcg is None for result in results):
         raise ValueError("no NDCG to rank by: the held-out ratings hold no relevant title (too few ratings)")
 

@@ -57,3 +57,11 @@ def test_list_measures_names_every_measure():
     history = csr_matrix(np.eye(2, 5))
     measures = ba.list_measures(lists, history, history, FACTS)
     assert set(measures) == {"tail_ndcg", "coverage", "novelty", "arp", "aplt", "diversity", "overlap", "miscalibration"}
+
+
+def test_overlap_in_blocks_equals_the_pairwise_mean(monkeypatch):
+    rng = np.random.default_rng(0)
+    lists = np.array([rng.choice(5, 2, replace=False) for _ in range(7)])
+    expected = np.mean([len(set(a) & set(b)) / len(set(a) | set(b)) for i, a in enumerate(lists) for b in lists[i + 1:]])
+    monkeypatch.setattr(ba, "OVERLAP_BLOCK", 3)  # several blocks, the last one short
+    assert ba.inter_user_overlap(lists, FACTS) == pytest.approx(expected)

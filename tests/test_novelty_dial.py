@@ -99,3 +99,9 @@ def test_the_history_carries_the_dial(db, user):
     assert HistoryLookup()(user_id=user.pk).novelty is None
     Preference.objects.create(user=user, novelty=0.75)
     assert HistoryLookup()(user_id=user.pk).novelty == 0.75
+
+
+@pytest.mark.parametrize("target", ["account", "delete-account", "//evil.example/x"])
+def test_a_next_that_is_not_a_path_on_this_site_goes_to_the_account_page(logged_in_client, user, target):
+    response = logged_in_client.post("/accounts/me/novelty/", {"novelty": "0.5", "next": target})
+    assert response.status_code == 302 and response["Location"] == "/accounts/me/"

@@ -49,9 +49,12 @@ def test_the_penalty_prefers_a_lesser_known_title_of_nearly_the_same_relevance()
 def test_a_title_nobody_rated_is_neither_pushed_nor_held_back():
     logs = np.log1p([100.0, 55.0, 10.0])  # the unrated title counts as the median of the others
     assert popularity(np.array([100.0, 0.0, 10.0])) == pytest.approx((logs - logs[2]) / (logs[0] - logs[2]))
+    # Title 6 scores just below 3 and 5 (30 and 40 ratings; title 4 has 25): as the pool's median
+    # (30 ratings) it passes only the most popular, 5; were an unrated title the least popular of
+    # the pool (0 ratings), it would jump to the top.
     reranker = CalibratedReranker(RerankConfig(strength=0.5, genre_weight=0.0))
-    ranked = reranker(scored=pool(3, 5, 6, scores=[1.0, 0.9, 0.0]), history=History({4: 5.0}), n=3, model=model())
-    assert ids(ranked)[-1] == 6
+    ranked = reranker(scored=pool(3, 5, 6, 4, scores=[1.0, 0.95, 0.9, 0.0]), history=History({2: 5.0}), n=3, model=model())
+    assert ids(ranked) == [3, 6, 5]
 
 
 def test_genre_calibration_brings_in_the_genre_the_user_liked():
@@ -81,3 +84,15 @@ def test_the_dial_maps_to_the_penalty():
     assert config.penalty(0.0) == 0.0
     assert config.penalty(0.25) == pytest.approx(1.0)
     assert config.penalty(1.0) == pytest.approx(2.0 * LESSER_KNOWN)
+
+
+def test_a_title_without_genres_is_neither_helped_nor_hurt_by_calibration():
+    history = History({4: 5.0})  # liked one Drama title
+    bare = model()
+    bare_facts = bare.title_facts
+    calibrated = CalibratedReranker(RerankConfig(strength=0.0, genre_weight=1.0))
+    # Title 7's genres are erased: with genre calibration it must still lead on relevance.
+    no_genre = LoadedModel.from_factors(2, bare.factors.with_genres({**GENRES, 7: []}))
+    assert bare_facts is not None
+    ranked = calibrated(scored=pool(7, 3, 1, scores=[1.0, 0.99, 0.0]), history=history, n=2, model=no_genre)
+    assert ids(ranked)[0] == 7

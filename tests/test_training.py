@@ -230,3 +230,17 @@ def test_the_new_user_gate_ignores_samples_too_small_to_compare(taste_catalog):
     good.save(update_fields=["metrics"])
     newer = train_model_version()
     assert newer.activated, "8 held-out users cannot tell two models apart; RMSE decides"
+
+
+def test_the_new_user_gate_compares_only_lists_measured_alike(taste_catalog, monkeypatch):
+    from recommender import training
+
+    monkeypatch.setattr(training, "GATE_MIN_USERS", 8)
+    old = train_model_version().version
+    # A version from before the reranking stage: its NDCG is the scorer's alone, and higher.
+    old.metrics = {key: value for key, value in old.metrics.items() if key != training.LISTS_MEASURED}
+    old.metrics["new_user_ndcg"] = {**old.metrics["new_user_ndcg"], "10": 1.0}
+    old.save(update_fields=["metrics"])
+    newer = train_model_version()
+    assert newer.version.metrics[training.LISTS_MEASURED] == "reranked as served"
+    assert newer.activated, "reranked lists are not compared with a scorer-only NDCG; RMSE decides"

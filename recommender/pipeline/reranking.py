@@ -53,7 +53,11 @@ class RerankConfig:
 
 
 def divergence(target: np.ndarray, mixes: np.ndarray) -> np.ndarray:
-    """KL(target || (1 - ALPHA) mix + ALPHA target) for each row of ``mixes``."""
+    """KL(target || (1 - ALPHA) q + ALPHA target) for each row of ``mixes``, q the row normalised
+    to sum 1 (titles without genres add nothing to it, so they neither help nor hurt; a row with
+    no genre at all counts as matching the target)."""
+    totals = mixes.sum(axis=1, keepdims=True)
+    mixes = np.where(totals > 0, mixes / np.where(totals > 0, totals, 1.0), target)
     smoothed = (1 - ALPHA) * mixes + ALPHA * target
     present = target > 0
     return (target[present] * np.log(target[present] / smoothed[:, present])).sum(axis=1)
@@ -76,10 +80,10 @@ class CalibratedReranker:
         chosen: list[int] = []
         remaining = np.ones(len(rows), dtype=bool)
         genre_sum, total = np.zeros(genres.shape[1]), 0.0
-        for size in range(1, min(n, len(rows)) + 1):
+        for _ in range(min(n, len(rows))):
             objective = total + gains
             if target is not None and self.config.genre_weight > 0:
-                objective = objective - self.config.genre_weight * divergence(target, (genre_sum + genres) / size)
+                objective = objective - self.config.genre_weight * divergence(target, genre_sum + genres)
             objective[~remaining] = -np.inf
             best = int(np.argmax(objective))
             chosen.append(best)
