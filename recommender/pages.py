@@ -111,7 +111,8 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
         shown.update(r.title.pk for r in gems)
         if gems:
             title = "Lesser-known gems for you" if personal else "Lesser-known gems"
-            rows.append(Row("lesser-known", title, cards_from(gems), reverse("recommender:know-you")))
+            link = reverse("recommender:for-you") + "?lesser_known=1" if personal else reverse("recommender:know-you")
+            rows.append(Row("lesser-known", title, cards_from(gems), link))
     if not personal and top:
         rows.insert(0, Row("popular", "Popular on StreamRec", cards_from(top), reverse("catalog:title-list") + "?sort=average"))
     return rows, personal
@@ -122,8 +123,8 @@ def for_you(user, n: int, filters: TitleFilters, genres: list[str]) -> list[Reco
     with several genres, their lists taken in turns (first of each, then second of each, ...)."""
     if len(genres) <= 1:
         genre = genres[0] if genres else filters.genre
-        return recommend(user, n, TitleFilters(search=filters.search, genre=genre, kind=filters.kind, platform=filters.platform))
-    lists = [recommend(user, n, TitleFilters(search=filters.search, genre=genre, kind=filters.kind, platform=filters.platform))
+        return recommend(user, n, dataclasses.replace(filters, genre=genre))
+    lists = [recommend(user, n, dataclasses.replace(filters, genre=genre))
              for genre in genres]
     merged: dict[int, Recommendation] = {}
     for position in range(n):

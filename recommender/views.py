@@ -32,6 +32,7 @@ def filters_from(request) -> TitleFilters:
         genre=request.GET.get("genre", "").strip()[:64],
         kind=request.GET.get("kind", "") if request.GET.get("kind") in Title.Kind.values else "",
         platform=request.GET.get("platform", "").strip()[:40],
+        lesser_known=request.GET.get("lesser_known") == "1",
     )
 
 

@@ -73,3 +73,19 @@ def test_the_home_page_has_a_lesser_known_row_personal_and_anonymous(long_tail_c
     assert row.heading == "Lesser-known gems for you"
     assert row.cards and {card.title.pk for card in row.cards} <= band
     assert all(card.personalized for card in row.cards)
+
+
+def test_for_you_keeps_to_the_band_when_asked_and_the_home_row_links_there(long_tail_catalog, user):  # noqa: F811
+    fewest, most = lesser_known_band()
+    for title in long_tail_catalog[:6]:
+        Rating.objects.create(user=user, title=title, score=4.5)
+    page = Client()
+    page.force_login(user)
+    response = page.get("/recommendations/", {"lesser_known": "1"})
+    listed = [r.title.pk for r in response.context["recommendations"]]
+    assert listed and all(fewest <= counts()[pk] <= most for pk in listed)
+    assert 'name="lesser_known" value="1" checked' in response.content.decode()
+    everything = [r.title.pk for r in page.get("/recommendations/").context["recommendations"]]
+    assert any(counts()[pk] > most for pk in everything)
+    rows, _ = home_rows(user, per_row=3)
+    assert next(r for r in rows if r.key == "lesser-known").link == "/recommendations/?lesser_known=1"
