@@ -138,11 +138,15 @@ class LoadedModel:
         """Fit a user bias and vector to ``scores`` against the fixed item factors (ridge regression)."""
         return self._fold_in(*self.rated(scores))
 
+    def fold_in_penalty(self, n_rated: int) -> float:
+        """The ridge penalty of a rating fold-in from ``n_rated`` ratings."""
+        return FOLD_IN_REG_FLOOR + self.factors.reg * n_rated
+
     def _fold_in(self, rows: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray] | None:
         if not len(rows):
             return None
         f = self.factors
-        return scoring.fold_in_rating(f.qi, f.bi, f.global_mean, FOLD_IN_REG_FLOOR + f.reg * len(rows), rows, targets)
+        return scoring.fold_in_rating(f.qi, f.bi, f.global_mean, self.fold_in_penalty(len(rows)), rows, targets)
 
     def predict_all(self, scores: dict[int, float]) -> np.ndarray | None:
         """Predicted score of every title in the model for a user with these ratings."""
