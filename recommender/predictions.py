@@ -10,7 +10,7 @@ from catalog.summaries import title_summaries
 from ratings.selectors import user_scores
 
 from . import serving
-from .pipeline import MIN_RATINGS_FOR_PERSONAL, Because, History
+from .pipeline import MIN_RATINGS_FOR_PERSONAL, SERVING, Because, History, ScoredTitle
 
 
 def model_for(rating_count: int):
@@ -82,10 +82,11 @@ def title_outlook(user, title: Title, rated: bool, similar_ids: list[int]) -> Ti
 
 
 def explanation(model, title_id: int, scores: dict[int, float]) -> Because | None:
-    """The liked title of the user's that ``title_id`` most resembles in ``model``."""
-    closest = model.closest_rated([title_id], History(scores).liked_ids())
-    if title_id not in closest:
+    """The liked title of the user's that added most to ``title_id``'s score in ``model``, as the
+    lists explain their picks (``pipeline.explanation.Explainer``); None when none stands out."""
+    because = SERVING.explainer.because_ids(model=model, history=History(scores), ranked=[ScoredTitle(title_id, 0.0, True)])
+    if title_id not in because:
         return None
-    liked_id = closest[title_id][0]
+    liked_id = because[title_id]
     liked = Title.objects.only("pk", "name").filter(pk=liked_id).first()
     return Because(liked, scores[liked_id]) if liked is not None else None

@@ -106,19 +106,6 @@ class LoadedModel:
         best = best[np.argsort(-similarity[best], kind="stable")]
         return [(int(self.factors.title_ids[r]), float(similarity[r])) for r in best]
 
-    def closest_rated(self, title_ids: list[int], rated_ids: list[int]) -> dict[int, tuple[int, float]]:
-        """For each of ``title_ids``, the one of ``rated_ids`` most similar to it, with the cosine."""
-        rows = [self.row_of_title[t] for t in title_ids if t in self.row_of_title]
-        rated_rows = [self.row_of_title[t] for t in rated_ids if t in self.row_of_title]
-        if not rows or not rated_rows:
-            return {}
-        similarity = self.unit_qi[rows] @ self.unit_qi[rated_rows].T
-        best = similarity.argmax(axis=1)
-        return {
-            int(self.factors.title_ids[row]): (int(self.factors.title_ids[rated_rows[b]]), float(similarity[index, b]))
-            for index, (row, b) in enumerate(zip(rows, best, strict=True))
-        }
-
     def predict_one(self, scores: dict[int, float], title_id: int) -> float | None:
         row = self.row_of_title.get(title_id)
         folded = self.fold_in(scores) if row is not None else None
