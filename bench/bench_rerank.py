@@ -11,7 +11,7 @@ default: NDCG@10 >= 0.9x no reranking on both protocols, ARP <= 0.7x, overlap <=
 lesser-known end NDCG@10 >= 0.7x.
 
     .venv/bin/python bench/bench_rerank.py                         # ML-1M, 5 folds (~10 min)
-    .venv/bin/python bench/bench_rerank.py --folds 1 --strengths 0,0.5,0.9
+    .venv/bin/python bench/bench_rerank.py --folds 1 --strengths 0,0.5,1
 """
 import argparse
 import os
@@ -88,7 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default="ml-1m", help="comma-separated: ml-1m, dslabs")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--strengths", default="0,0.1,0.2,0.3,0.5,0.7,0.9")
+    parser.add_argument("--strengths", default="0,0.25,0.5,0.6,0.75,0.9,1")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     default, lesser_known = RerankConfig().strength, RerankConfig().penalty(1.0)

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from .evaluation import pairs_matrix, ranking_metrics
 from .mf import trainset_arrays
+from .storage import item_rating_counts
 
 # λ candidates for EASE: 100 to 20,000 in steps of about 2x.
 EASE_GRID = (100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0)
@@ -60,7 +61,7 @@ class Popularity(_Ranker):
 
     def fit(self, trainset: Trainset) -> "Popularity":
         super().fit(trainset)
-        self.rating_counts = np.array([len(trainset.ir[i]) for i in range(trainset.n_items)], dtype=np.float64)
+        self.rating_counts = item_rating_counts(trainset)
         return self
 
     def score_users(self, inner_uids: np.ndarray) -> np.ndarray:

@@ -33,12 +33,7 @@ class ItemFacts:
         """``item_genres[i]`` names item i's genres (None: genres are unknown, those measures are None)."""
         if item_genres is None:
             return cls(np.asarray(counts, dtype=np.float64), n_users)
-        names = sorted(set(chain.from_iterable(item_genres)))
-        column = {name: index for index, name in enumerate(names)}
-        rows = [item for item, genres in enumerate(item_genres) for _ in genres]
-        cols = [column[name] for genres in item_genres for name in genres]
-        matrix = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(item_genres), len(names)))
-        return cls(np.asarray(counts, dtype=np.float64), n_users, matrix)
+        return cls(np.asarray(counts, dtype=np.float64), n_users, genre_matrix(item_genres)[1])
 
     @cached_property
     def long_tail(self) -> np.ndarray:
@@ -54,6 +49,16 @@ class ItemFacts:
         """items x genres: each item spreads one unit evenly over its genres (Steck 2018)."""
         genres = self.genres.toarray()
         return genres / np.maximum(genres.sum(axis=1, keepdims=True), 1.0)
+
+
+def genre_matrix(item_genres: list[tuple[str, ...]]) -> tuple[list[str], csr_matrix]:
+    """(sorted genre names, items x genres 0/1 matrix) of each item's genre names."""
+    names = sorted(set(chain.from_iterable(item_genres)))
+    column = {name: index for index, name in enumerate(names)}
+    indices = [column[name] for genres in item_genres for name in dict.fromkeys(genres)]
+    indptr = np.cumsum([0] + [len(dict.fromkeys(genres)) for genres in item_genres])
+    matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(item_genres), len(names)))
+    return names, matrix
 
 
 def _members(lists: np.ndarray, n_items: int) -> csr_matrix:

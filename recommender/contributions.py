@@ -31,11 +31,12 @@ def contributions(model, scores: dict[int, float], title_ids: list[int]) -> tupl
         return rated_ids, shares
     f = model.factors
     if model.ranking_gram is not None:
-        ranking_rows = np.asarray(f.ranking_qi, dtype=np.float64)[rows]
+        # Index before casting: converting the whole float32 matrix would copy every title's row.
+        ranking_rows = f.ranking_qi[rows].astype(np.float64)
         weights = ranking.confidences(targets, f.ranking_alpha)
         system = model.ranking_gram + ranking_rows.T @ (ranking_rows * (weights - 1.0)[:, None])
         through = np.linalg.solve(system, ranking_rows.T)  # A^-1 y_j for each rated j, as columns
-        shares += (np.asarray(f.ranking_qi, dtype=np.float64)[chosen] @ through) * weights[None, :]
+        shares += (f.ranking_qi[chosen].astype(np.float64) @ through) * weights[None, :]
         rating_weight = f.ranking_weight
     else:
         rating_weight = 1.0
@@ -48,5 +49,5 @@ def contributions(model, scores: dict[int, float], title_ids: list[int]) -> tupl
     shares += rating_weight * (recommended @ solve) * residuals[None, :]
     if model.neighbour_basis is not None:
         liked = (targets >= f.neighbour_min_rating).astype(np.float64)
-        shares += (np.asarray(f.neighbour_qi, dtype=np.float64)[chosen] @ model.neighbour_basis[rows].T) * liked[None, :] / np.sqrt(len(rows))
+        shares += (f.neighbour_qi[chosen].astype(np.float64) @ model.neighbour_basis[rows].T) * liked[None, :] / np.sqrt(len(rows))
     return rated_ids, shares

@@ -28,7 +28,7 @@ from .beyond_accuracy import ItemFacts, list_measures
 from .mf import trainset_arrays
 from .pipeline import History, RecommendationRequest, RerankConfig, offline_pipeline
 from .serving import LoadedModel
-from .storage import FactorModel
+from .storage import FactorModel, item_rating_counts
 
 Testset = list[tuple[object, object, float]]
 Scorer = Callable[[np.ndarray], np.ndarray]
@@ -204,7 +204,7 @@ def _inner_ids(to_inner: Callable[[object], int]) -> Callable[[object], int | No
 
 def item_facts(trainset: Trainset, item_genres: Mapping[object, Sequence[str]] | None) -> ItemFacts:
     """The beyond-accuracy facts of a fold's items: training rating counts, and genres by raw id."""
-    counts = np.array([len(trainset.ir[i]) for i in range(trainset.n_items)], dtype=np.float64)
+    counts = item_rating_counts(trainset)
     genres = None
     if item_genres is not None:
         genres = [tuple(item_genres.get(trainset.to_raw_iid(i), ())) for i in range(trainset.n_items)]
@@ -253,7 +253,7 @@ class _RankingTask:
                 float(np.mean(per_user)), beyond["coverage"], per_user, beyond)
 
 
-def _mean(values: Sequence[float | None]) -> float | None:
+def mean_or_none(values: Sequence[float | None]) -> float | None:
     return None if any(value is None for value in values) else float(np.mean(values))
 
 
@@ -310,9 +310,9 @@ def evaluate(algorithms: Mapping[str, AlgoBase], folds: Iterable[Fold], top_n: i
                          + (f", RMSE {rmse:.4f}" if rmse is not None else ""))
     return [
         ModelResult(name=name, n_folds=n_folds, top_n=top_n, relevance_threshold=relevance_threshold,
-                    ranking_path=paths.get(name), **{key: _mean(values) for key, values in metrics.items()},
+                    ranking_path=paths.get(name), **{key: mean_or_none(values) for key, values in metrics.items()},
                     std={key: _std(values) for key, values in metrics.items()},
-                    beyond={key: _mean(values) for key, values in per_beyond.get(name, {}).items()},
+                    beyond={key: mean_or_none(values) for key, values in per_beyond.get(name, {}).items()},
                     per_user_ndcg=np.concatenate(per_user[name]) if per_user[name] else None)
         for name, metrics in per_model.items()
     ]

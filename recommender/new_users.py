@@ -26,6 +26,7 @@ from .evaluation import (
     PIPELINE,
     USERS_PER_CHUNK,
     item_facts,
+    mean_or_none,
     pairs_matrix,
     pipeline_history_scorer,
     ranking_metrics,
@@ -215,10 +216,6 @@ def _result(name: str, record: dict) -> NewUserResult:
         users={k: sum(len(v) for v in per_fold) for k, per_fold in record["ndcg"].items()},
         fit_seconds=float(np.mean(record["fit"])),
         per_user_ndcg={k: np.concatenate(v) for k, v in record["ndcg"].items()},
-        beyond={k: {key: _mean_or_none([fold[key] for fold in per_fold]) for key in per_fold[0]}
+        beyond={k: {key: mean_or_none([fold[key] for fold in per_fold]) for key in per_fold[0]}
                 for k, per_fold in record["beyond"].items()},
     )
-
-
-def _mean_or_none(values: list[float | None]) -> float | None:
-    return None if any(value is None for value in values) else float(np.mean(values))

@@ -14,7 +14,8 @@ from catalog.models import Title
 from catalog.selectors import TitleFilters, title_ids_matching
 from ratings.selectors import dismissed_title_ids, user_scores
 
-from .pipeline import Because, Recommendation, RecommendationRequest, recommend as run_pipeline
+from .pipeline import Because, Recommendation, RecommendationRequest
+from .pipeline import recommend as run_pipeline
 from .predictions import predicted_for, similar_titles
 
 ROW_SIZE = 12

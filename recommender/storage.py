@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .beyond_accuracy import genre_matrix
+
 
 class ArtifactError(Exception):
     """The artifact is missing, unreadable or does not match its recorded checksum."""
@@ -64,15 +66,9 @@ class FactorModel:
     def with_genres(self, genres_of: Mapping[int, Sequence[str]]) -> "FactorModel":
         """This model with each title's genres (by title id; a title missing from ``genres_of``
         has none)."""
-        per_title = [tuple(genres_of.get(int(title_id), ())) for title_id in self.title_ids]
-        names = sorted({name for genres in per_title for name in genres})
-        column = {name: index for index, name in enumerate(names)}
-        return dataclasses.replace(
-            self,
-            genre_names=np.array(names, dtype=str),
-            genre_indptr=np.cumsum([0] + [len(genres) for genres in per_title]).astype(np.int64),
-            genre_indices=np.array([column[name] for genres in per_title for name in genres], dtype=np.int64),
-        )
+        names, matrix = genre_matrix([tuple(genres_of.get(int(title_id), ())) for title_id in self.title_ids])
+        return dataclasses.replace(self, genre_names=np.array(names, dtype=str),
+                                   genre_indptr=matrix.indptr.astype(np.int64), genre_indices=matrix.indices.astype(np.int64))
 
     @classmethod
     def from_algorithm(cls, algo, reg: float) -> "FactorModel":
@@ -92,7 +88,7 @@ class FactorModel:
             reg=float(reg),
             **ranking_fields(algo),
             **neighbour_fields(algo),
-            title_counts=np.array([len(trainset.ir[i]) for i in range(trainset.n_items)], dtype=np.float64),
+            title_counts=item_rating_counts(trainset),
         )
 
 
@@ -108,6 +104,11 @@ def ranking_fields(algo) -> dict:
         "ranking_reg": float(algo.ranking_reg),
         "ranking_alpha": float(algo.ranking_alpha),
     }
+
+
+def item_rating_counts(trainset) -> np.ndarray:
+    """How many ratings each item of a surprise ``Trainset`` has, by inner id."""
+    return np.array([len(trainset.ir[i]) for i in range(trainset.n_items)], dtype=np.float64)
 
 
 def neighbour_fields(algo) -> dict:

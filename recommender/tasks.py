@@ -1,6 +1,12 @@
 from celery import shared_task
 
-from .training import TrainingResult, derive_version_with_new_titles, train_model_version, training_config, tune_and_train
+from .training import (
+    TrainingResult,
+    derive_version_with_new_titles,
+    train_model_version,
+    training_config,
+    tune_and_train,
+)
 
 
 def summary(result: TrainingResult) -> dict:

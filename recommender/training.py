@@ -23,9 +23,14 @@ from ratings.selectors import ratings_frame
 from . import algorithms, evaluation, new_users, storage, tuning
 from .content import place_cold_titles, tfidf_matrix
 from .models import ModelVersion
-from .selectors import serving_version, title_contents, title_genres, unrated_active_title_ids
-from .serving import load_version
+from .selectors import (
+    serving_version,
+    title_contents,
+    title_genres,
+    unrated_active_title_ids,
+)
 from .services import activate_version, record_artifact_error
+from .serving import load_version
 
 logger = logging.getLogger(__name__)
 

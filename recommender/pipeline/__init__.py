@@ -7,7 +7,15 @@ revision (their ratings, dismissals, watchlist and settings), the catalog revisi
 the request's configuration (``RecommendationRequest.config``). A write moves a revision, so the
 next request misses and recomputes; nothing is ever invalidated by deleting it.
 """
-from streamrec.cache import CATALOG, PERSONAL_SECONDS, POPULAR_SECONDS, digest, shared, stamps, user_key
+from streamrec.cache import (
+    CATALOG,
+    PERSONAL_SECONDS,
+    POPULAR_SECONDS,
+    digest,
+    shared,
+    stamps,
+    user_key,
+)
 
 from .. import serving
 from .compose import RecommendationPipeline, offline_pipeline, serving_pipeline

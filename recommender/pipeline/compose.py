@@ -3,7 +3,7 @@ scoring → reranking → explanation. Pages, the API, tasks and offline evaluat
 from dataclasses import dataclass, field
 
 from .candidates import CandidateConfig, CandidateSelector
-from .explanation import ExplanationConfig, Explainer
+from .explanation import Explainer, ExplanationConfig
 from .history import HistoryLookup
 from .reranking import CalibratedReranker, RerankConfig
 from .scoring import ModelScorer, PopularityScorer
