@@ -13,7 +13,7 @@ PORT=${PORT:-8000}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
 export STREAMREC_LOCAL_HTTP=1
 export DJANGO_SECRET_KEY_FILE=${DJANGO_SECRET_KEY_FILE:-var/secret_key}
-LOG=var/setup.log
+LOG=${STREAMREC_SETUP_LOG:-var/setup.log}
 STEPS=6
 started=$(date +%s)
 

@@ -5,6 +5,7 @@ before it accepts a request: the first visitor of a fresh worker does not wait f
 """
 import logging
 import os
+import time
 
 bind = os.environ.get("STREAMREC_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -19,8 +20,10 @@ def post_worker_init(worker):
     from django.db import connections
     from django.utils.module_loading import import_string
 
+    started = time.monotonic()
     try:
         import_string(settings.PROCESS_WARM_UP)()
+        worker.log.info("warm: model and compiled kernels loaded in %.1f s (worker %s)", time.monotonic() - started, worker.pid)
     except Exception:  # a worker that could not warm up still serves (popular titles, or loads on demand)
         logging.getLogger(__name__).exception("warm-up of worker %s failed", worker.pid)
     finally:

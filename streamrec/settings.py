@@ -119,6 +119,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default (`make run`): several gunicorn workers read while one writes (WAL), and a
+    # commit (a rating, a cache entry) does not wait for the disk (synchronous=NORMAL is safe in WAL).
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The one cache (streamrec/cache.py: every key and what invalidates it). Redis when

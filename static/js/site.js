@@ -152,7 +152,7 @@
       if (count >= min) {
         done.textContent = "Show my recommendations";
         done.classList.add("ready");
-        hint.textContent = count >= goal ? "great, your picks are ready" : "your picks are personal now; " + (goal - count) + " more make them better";
+        hint.textContent = count >= goal ? "great, your picks are ready" : "your picks are personal now; " + (goal - count) + (goal - count === 1 ? " more makes" : " more make") + " them better";
       } else {
         hint.textContent = (goal - count) + " more to go";
       }
