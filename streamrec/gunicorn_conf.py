@@ -23,7 +23,7 @@ def post_worker_init(worker):
     started = time.monotonic()
     try:
         import_string(settings.PROCESS_WARM_UP)()
-        worker.log.info("warm: model and compiled kernels loaded in %.1f s (worker %s)", time.monotonic() - started, worker.pid)
+        worker.log.info("warm: model, compiled kernels and first-page lists loaded in %.1f s (worker %s)", time.monotonic() - started, worker.pid)
     except Exception:  # a worker that could not warm up still serves (popular titles, or loads on demand)
         logging.getLogger(__name__).exception("warm-up of worker %s failed", worker.pid)
     finally:

@@ -297,8 +297,8 @@ CELERY_BEAT_SCHEDULE["import-inbox"] = {
 # interface is in catalog/personalization.py; the catalog does not import the recommender).
 CATALOG_PERSONALIZATION = "recommender.predictions"
 # Called by each web worker before its first request (streamrec/gunicorn_conf.py): loads the serving
-# model and its compiled kernels.
-PROCESS_WARM_UP = "recommender.serving.warm_up_process"
+# model and its compiled kernels and fills the shared lists of the first pages.
+PROCESS_WARM_UP = "recommender.pages.warm_up_process"
 # Recommender: where model artifacts live (shared by every process that serves the site).
 MODEL_DIR = Path(os.environ.get("STREAMREC_MODEL_DIR", BASE_DIR / "var" / "models"))
 # Real datasets for benchmarks; never copied into the repository.
