@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streamrec
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 TEST_CACHE_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: venv run migrate demo test worker beat start services clean browser
+.PHONY: venv run setup migrate demo test worker beat start services clean browser
 
 venv: $(VENV)/.installed
 
@@ -24,12 +24,14 @@ demo: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py train --if-missing
 
-run: demo
-	@echo ""
-	@echo "StreamRec is running at http://127.0.0.1:8000/"
-	@echo "Demo login: username 'demo', password 'streamrec-demo'"
-	@echo ""
-	$(PY) manage.py runserver 127.0.0.1:8000
+# Set up (one progress line per step) and serve as production would, over http on 127.0.0.1:$(PORT):
+# gunicorn, DEBUG off. `DJANGO_DEBUG=1 make run` serves with runserver and debug pages instead.
+PORT ?= 8000
+run:
+	@PORT=$(PORT) bash scripts/run.sh
+
+setup:
+	@bash scripts/run.sh --setup-only
 
 services:
 	bash scripts/ensure_services.sh

@@ -67,7 +67,7 @@ class TitleScoreSerializer(serializers.Serializer):
 
 
 class TitleQuerySerializer(serializers.Serializer):
-    search = SafeCharField(help_text="part of the title's name")
+    search = SafeCharField(help_text="words of the title's name; near spellings match too (\"godfater\")")
     genre = SafeCharField(help_text="genre name, e.g. Comedy")
     kind = serializers.ChoiceField(choices=Title.Kind.choices, required=False, default="", allow_blank=True)
     platform = SafeCharField(help_text="platform slug, e.g. netflix")
@@ -75,7 +75,8 @@ class TitleQuerySerializer(serializers.Serializer):
     year_max = serializers.IntegerField(required=False, min_value=1870, max_value=2100)
     min_average = serializers.FloatField(required=False, min_value=0.5, max_value=5.0, help_text="minimum average rating")
     min_votes = serializers.IntegerField(required=False, min_value=0, max_value=10**9, help_text="minimum number of ratings")
-    ordering = serializers.ChoiceField(choices=list(TITLE_ORDERINGS), required=False, default="popular")
+    ordering = serializers.ChoiceField(choices=list(TITLE_ORDERINGS), required=False, default="", allow_blank=True,
+                                       help_text="default: relevance (closest names first) with a search, else popular")
 
     def validate(self, data):
         if data.get("year_min") is not None and data.get("year_max") is not None and data["year_min"] > data["year_max"]:
@@ -87,7 +88,7 @@ class TitleQuerySerializer(serializers.Serializer):
         return TitleBrowse(
             filters=TitleFilters(search=data["search"], genre=data["genre"], kind=data["kind"], platform=data["platform"]),
             year_min=data.get("year_min"), year_max=data.get("year_max"), min_average=data.get("min_average"),
-            min_votes=data.get("min_votes"), ordering=data["ordering"],
+            min_votes=data.get("min_votes"), ordering=data["ordering"] or ("relevance" if data["search"].strip() else "popular"),
         )
 
 

@@ -107,16 +107,18 @@ def popular_now(n: int, exclude_ids=()) -> list[tuple[Title, int]]:
     for a few minutes under the catalog revision (like ``popular_titles``); a user's own exclusions
     apply at once.
     """
-    since = recent_window_start()
-    if since is None:
-        return []
-    # One key, not one per window: the window moves with every new rating, the ranking hardly.
-    ranking = shared.get_or_set(catalog_key("popular-now"), lambda: popular_now_ranking(since), POPULAR_SECONDS)
+    # One key, not one per window: the window moves with every new rating, the ranking hardly. The
+    # window is found only to rank: a newcomer's first page, just after their first ratings, reads the kept ranking.
+    def ranked(exclude=()) -> list[tuple[int, int]]:
+        since = recent_window_start()
+        return [] if since is None else popular_now_ranking(since, exclude)
+
+    ranking = shared.get_or_set(catalog_key("popular-now"), ranked, POPULAR_SECONDS)
     exclude = set(exclude_ids)
     picked = [(pk, recent) for pk, recent in ranking if pk not in exclude][:n]
     if len(picked) < n and len(ranking) == POPULAR_RANKED:
         # This user has rated or hidden most of the cached ranking: rank the rest for them.
-        picked = popular_now_ranking(since, exclude)[:n]
+        picked = ranked(exclude)[:n]
     titles = title_summaries([pk for pk, _ in picked])
     return [(titles[pk], recent) for pk, recent in picked if pk in titles][:n]
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, Extrac
 
 from streamrec.cache import CATALOG, POPULAR_SECONDS, digest, revisions, shared
 
+from . import search
 from .models import Genre, Title
 from .summaries import title_summaries
 
@@ -36,7 +37,7 @@ def active_titles() -> QuerySet[Title]:
 
 def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[Title]:
     if filters.search:
-        queryset = queryset.filter(name__icontains=filters.search.strip())
+        queryset = search.matching(queryset, filters.search)
     if filters.genre:
         # A subquery, not a join: listings count ratings with a join and GROUP BY, which a second
         # join could multiply.
@@ -99,10 +100,6 @@ def title_ids_matching(filters: TitleFilters) -> np.ndarray:
         lambda: np.array(list(filter_titles(active_titles(), filters).order_by("pk").values_list("id", flat=True)), dtype=np.int64),
         CATALOG_LIST_SECONDS,
     )
-
-
-def all_genres() -> QuerySet[Genre]:
-    return Genre.objects.order_by("name")
 
 
 def popular_ranking(filters: TitleFilters, only_ids: list[int] | None = None, exclude_ids=(), limit: int = 500) -> list[tuple[int, float]]:
@@ -170,6 +167,7 @@ def popular_sharing_a_genre(title: Title, n: int) -> list[Title]:
 # --- API reads: browsing with ranges and ordering, title detail, catalog facts ----------------------------
 
 TITLE_ORDERINGS = {
+    "relevance": ("-search_rank", "-rating_count", "name", "pk"),  # with a search (catalog/search.py); else popular
     "popular": ("-rating_count", "name", "pk"),
     "name": ("name", "year", "pk"),
     "-name": ("-name", "-year", "-pk"),
@@ -195,7 +193,7 @@ class TitleBrowse:
 
 
 # Orderings that need the rating stats of every matching title, not just of the page shown.
-STATS_ORDERINGS = {"popular", "average", "-average", "rating_count", "-rating_count"}
+STATS_ORDERINGS = {"relevance", "popular", "average", "-average", "rating_count", "-rating_count"}
 
 
 def rating_stats(every_title: bool) -> dict:
@@ -227,7 +225,8 @@ def browse_titles(browse: TitleBrowse) -> QuerySet[Title]:
         queryset = queryset.filter(rating_average__gte=browse.min_average)
     if browse.min_votes is not None:
         queryset = queryset.filter(rating_count__gte=browse.min_votes)
-    order = TITLE_ORDERINGS.get(browse.ordering, TITLE_ORDERINGS["popular"])
+    ordering = browse.ordering if browse.ordering != "relevance" or browse.filters.search.strip() else "popular"
+    order = TITLE_ORDERINGS.get(ordering, TITLE_ORDERINGS["popular"])
     return queryset.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name"))).order_by(*order)
 
 

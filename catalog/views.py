@@ -9,17 +9,18 @@ from ratings.models import Dismissal, WatchlistEntry
 from ratings.selectors import title_rating_stats, user_rating_of, user_scores
 
 from . import discovery
+from .choices import filter_choices
 from .insights import insights as insights_data
 from .models import Credit, ImportRun, Person, Title, TitleDetails
 from .personalization import personalization
-from .selectors import TitleBrowse, TitleFilters, active_titles, all_genres, listing
+from .selectors import TitleBrowse, TitleFilters, active_titles, listing
 
 TITLES_PER_PAGE = 24
-SORTS = [("popular", "Most rated"), ("predicted", "Predicted for me"), ("average", "Average rating"), ("newest", "Newest"), ("title", "Title A–Z")]
-SORT_ORDERING = {"popular": "popular", "average": "-average", "newest": "-year", "title": "name"}
+SORTS = [("relevance", "Best match"), ("popular", "Most rated"), ("predicted", "Predicted for me"), ("average", "Average rating"),
+         ("newest", "Newest"), ("title", "Title A–Z")]
+SORT_ORDERING = {"relevance": "relevance", "popular": "popular", "average": "-average", "newest": "-year", "title": "name"}
 # Sorting by average rating ignores titles with fewer ratings than this (one 5-star rating is no signal).
 MIN_VOTES_FOR_AVERAGE_SORT = 10
-DECADES = list(range(1910, 2030, 10))
 
 
 def _int(value, low=None, high=None):
@@ -47,10 +48,12 @@ def browse_from_request(request) -> tuple[TitleBrowse, dict]:
     year_max = _int(get.get("year_max"), 1870, 2100)
     if decade is not None:
         year_min, year_max = year_min or decade, year_max or decade + 9
-    sort = get.get("sort", "popular")
-    sort = sort if sort in dict(SORTS) else "popular"
+    search = get.get("q", "").strip()[:200]
+    # A search lists the closest names first (then the most rated); "Best match" needs a search.
+    sort = get.get("sort") or ("relevance" if search else "popular")
+    sort = sort if sort in dict(SORTS) and (search or sort != "relevance") else "popular"
     filters = TitleFilters(
-        search=get.get("q", "").strip()[:200],
+        search=search,
         genre=get.get("genre", "").strip()[:64],
         kind=get.get("kind", "") if get.get("kind") in Title.Kind.values else "",
         platform=get.get("platform", "").strip()[:40],
@@ -94,8 +97,7 @@ def title_list(request):
     ids = [title.pk for title in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
-    from .models import Platform
-
+    choices = filter_choices()
     return render(
         request,
         "catalog/title_list.html",
@@ -103,11 +105,11 @@ def title_list(request):
             "page": page,
             "form": form,
             "filters": spec.filters,
-            "genres": all_genres(),
-            "kinds": Title.Kind.choices,
-            "platforms": Platform.objects.order_by("name"),
-            "decades": DECADES,
-            "sorts": SORTS,
+            "genres": choices.genres,
+            "kinds": choices.kinds,
+            "platforms": choices.platforms,
+            "decades": choices.decades,
+            "sorts": [(value, label) for value, label in SORTS if value != "relevance" or form["q"]],
             "sort_note": sort_note,
             "predicted": personalization().predicted_for(request.user, ids),
             "mine": user_scores(request.user) if request.user.is_authenticated else {},

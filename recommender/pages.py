@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from catalog import discovery
@@ -14,6 +15,7 @@ from catalog.models import Title
 from catalog.selectors import TitleFilters, title_ids_matching
 from ratings.selectors import dismissed_title_ids, user_scores
 
+from . import serving
 from .pipeline import Because, Recommendation, RecommendationRequest
 from .pipeline import recommend as run_pipeline
 from .predictions import predicted_for, similar_titles
@@ -134,3 +136,12 @@ def for_you(user, n: int, filters: TitleFilters, genres: list[str]) -> list[Reco
                 merged.setdefault(picks[position].title.pk, picks[position])
     return list(merged.values())[:n]
 
+
+
+def warm_up_process() -> None:
+    """What a web worker does before its first request (``settings.PROCESS_WARM_UP``): load the
+    serving model and its compiled kernels, and fill the shared lists every first page reads (the
+    visitors' home rows, the unfiltered candidates), which the first visitor would otherwise wait for."""
+    serving.warm_up_process()
+    home_rows(AnonymousUser())
+    title_ids_matching(TitleFilters())

@@ -208,6 +208,13 @@ def load_version(version: ModelVersion) -> LoadedModel:
     return LoadedModel.from_factors(version.pk, factors)
 
 
+def warm_up_process() -> None:
+    """Load the compiled kernels (numba's disk cache, filled at set-up by ``manage.py train``) and the
+    serving model into this process before it serves: a web worker calls it at start."""
+    scoring.warm_up()
+    current_model()
+
+
 def forget() -> None:
     """Drop what this process loaded (tests; a process that must re-read everything)."""
     global _loaded

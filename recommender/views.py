@@ -3,8 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from catalog import discovery
-from catalog.models import Platform, Title
-from catalog.selectors import TitleFilters, all_genres
+from catalog.choices import filter_choices
+from catalog.models import Title
+from catalog.selectors import TitleFilters
 from ratings.models import NOVELTY_STOPS
 from ratings.selectors import novelty_of
 
@@ -25,6 +26,11 @@ def count_from(request, default: int, maximum: int) -> int:
         return max(1, min(int(request.GET.get("n", default)), maximum))
     except ValueError:
         return default
+
+
+def choices_context() -> dict:
+    choices = filter_choices()
+    return {"genres": choices.genres, "kinds": choices.kinds, "platforms": choices.platforms}
 
 
 def filters_from(request) -> TitleFilters:
@@ -52,9 +58,7 @@ def for_you(request):
             "rating_count": request.user.ratings.count(),
             "filters": filters,
             "selected_genres": {g.lower() for g in genres},
-            "genres": all_genres(),
-            "kinds": Title.Kind.choices,
-            "platforms": Platform.objects.order_by("name"),
+            **choices_context(),
             "n": n,
             "novelty": novelty_of(request.user),
             "novelty_stops": NOVELTY_STOPS,
@@ -81,7 +85,10 @@ def _onboarding(request, lesser_known: bool):
             "genres": discovery.onboarding_genres(),
             "batch": batch,
             "rated": rated,
-            "goal": max(ONBOARDING_GOAL, rated),
+            # One number in the copy (the goal); the button already turns to "Show my
+            # recommendations" at MIN_RATINGS_FOR_PERSONAL, when picks become personal.
+            "goal": ONBOARDING_GOAL,
+            "to_go": max(0, ONBOARDING_GOAL - rated),
             "min_ratings": MIN_RATINGS_FOR_PERSONAL,
             "progress": min(100, round(100 * rated / ONBOARDING_GOAL)),
         },
@@ -127,9 +134,7 @@ def home(request):
             "rating_count": request.user.ratings.count() if request.user.is_authenticated else 0,
             "filters": filters,
             "has_filters": any(request.GET.get(k) for k in ("genre", "kind", "platform", "n")),
-            "genres": all_genres(),
-            "kinds": Title.Kind.choices,
-            "platforms": Platform.objects.order_by("name"),
+            **choices_context(),
             "n": per_row,
         },
     )

@@ -2,6 +2,7 @@
 environment here, and only here.
 
 Development (no environment): DEBUG on, SQLite, Celery tasks run in-process.
+`make run`: DJANGO_DEBUG=0 with STREAMREC_LOCAL_HTTP=1 (production over plain http on 127.0.0.1).
 Production: DJANGO_DEBUG=0 with DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL
 and CELERY_BROKER_URL.
 """
@@ -27,14 +28,36 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# `make run`: production settings served over plain http on this machine (127.0.0.1 has no TLS), so
+# only what needs https is relaxed: the SSL redirect, secure cookies and HSTS. Never set it in production.
+LOCAL_HTTP = env_bool("STREAMREC_LOCAL_HTTP", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+
+def secret_key() -> str:
+    """DJANGO_SECRET_KEY, or the contents of the file DJANGO_SECRET_KEY_FILE names (`make run`
+    generates one once under var/ and keeps it, so sessions survive a restart)."""
+    key = os.environ.get("DJANGO_SECRET_KEY", "")
+    key_file = os.environ.get("DJANGO_SECRET_KEY_FILE", "")
+    if not key and key_file:
+        try:
+            key = Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"DJANGO_SECRET_KEY_FILE {key_file}: {exc.strerror}") from exc
+    return key
+
+
+SECRET_KEY = secret_key()
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set when DJANGO_DEBUG=0")
     SECRET_KEY = "django-insecure-development-only-key-streamrec"
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG or LOCAL_HTTP else "")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]"}
+if LOCAL_HTTP and not DEBUG and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
+    # Relaxed https settings on a public host name would send session cookies in clear text.
+    raise ImproperlyConfigured("STREAMREC_LOCAL_HTTP=1 serves 127.0.0.1 only; unset it for DJANGO_ALLOWED_HOSTS "
+                               + ",".join(sorted(set(ALLOWED_HOSTS) - LOCAL_HOSTS)))
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -45,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram search on PostgreSQL (catalog/search.py); inert on SQLite
     "rest_framework",
     "rest_framework.authtoken",
     "django_celery_beat",
@@ -83,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # intcomma on every page: counts read 100,004 rather than 100004.
+            "builtins": ["django.contrib.humanize.templatetags.humanize"],
         },
     },
 ]
@@ -93,6 +119,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default (`make run`): several gunicorn workers read while one writes (WAL), and a
+    # commit (a rating, a cache entry) does not wait for the disk (synchronous=NORMAL is safe in WAL).
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The one cache (streamrec/cache.py: every key and what invalidates it). Redis when
@@ -161,6 +191,12 @@ STORAGES = {
     },
 }
 
+# whitenoise compresses every collected file (gzip and brotli) ahead of time; the API docs' source
+# maps (19 MB, fetched only by a browser's developer tools) are left as they are, which shortens
+# collectstatic, a step of `make run`.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br",
+                                       "woff", "woff2", "map")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "streamrec.authentication.TokenAuthentication",
@@ -207,12 +243,12 @@ SPECTACULAR_SETTINGS = {
 # Production hardening: active whenever DEBUG is off.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not LOCAL_HTTP)
+    SESSION_COOKIE_SECURE = not LOCAL_HTTP
+    CSRF_COOKIE_SECURE = not LOCAL_HTTP
+    SECURE_HSTS_SECONDS = 0 if LOCAL_HTTP else int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_HTTP
+    SECURE_HSTS_PRELOAD = not LOCAL_HTTP
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Celery: without a broker, tasks run in-process (eagerly) so the site works with no services.
@@ -260,6 +296,9 @@ CELERY_BEAT_SCHEDULE["import-inbox"] = {
 # The catalog's pages and API get predicted stars and similar titles from this module (the
 # interface is in catalog/personalization.py; the catalog does not import the recommender).
 CATALOG_PERSONALIZATION = "recommender.predictions"
+# Called by each web worker before its first request (streamrec/gunicorn_conf.py): loads the serving
+# model and its compiled kernels and fills the shared lists of the first pages.
+PROCESS_WARM_UP = "recommender.pages.warm_up_process"
 # Recommender: where model artifacts live (shared by every process that serves the site).
 MODEL_DIR = Path(os.environ.get("STREAMREC_MODEL_DIR", BASE_DIR / "var" / "models"))
 # Real datasets for benchmarks; never copied into the repository.

@@ -10,6 +10,8 @@ from catalog.models import Genre, Title
 from ratings.models import Rating
 from recommender import serving
 
+from .served_site import set_up_site  # noqa: F401 (one `make run` set-up per session, shared by the tests that serve it)
+
 User = get_user_model()
 PASSWORD = "a-Str0ng-password!"
 

@@ -48,8 +48,15 @@
     form.classList.remove("saving");
     form.classList.toggle("saved", !!payload.ok);
     if (!payload.ok) { toast(payload.message || "Could not save your rating. Try again."); return; }
-    var mine = document.querySelector("[data-my-score]");
-    if (mine && payload.score !== null) mine.textContent = payload.score.toFixed(1) + " ★";
+    // A title page: the user's own score replaces the prediction at once (no reload).
+    var box = form.closest(".rate-box");
+    if (box) {
+      var line = box.querySelector("[data-rated-line]"), mine = box.querySelector("[data-my-score]");
+      if (mine && payload.score !== null) mine.textContent = payload.score.toFixed(1) + " ★";
+      if (line) line.hidden = payload.score === null;
+      var predicted = box.querySelector("[data-predicted-line]");
+      if (predicted) predicted.remove();
+    }
     document.dispatchEvent(new CustomEvent("streamrec:rated", { detail: payload }));
   }
 
@@ -145,10 +152,19 @@
       if (count >= min) {
         done.textContent = "Show my recommendations";
         done.classList.add("ready");
-        hint.textContent = count >= goal ? "great, your picks are ready" : "your picks are personal now; a few more make them better";
+        hint.textContent = count >= goal ? "great, your picks are ready" : "your picks are personal now; " + (goal - count) + (goal - count === 1 ? " more makes" : " more make") + " them better";
       } else {
-        hint.textContent = (min - count) + " more to make your picks personal";
+        hint.textContent = (goal - count) + " more to go";
       }
+    });
+  }
+
+  /* Phone header: "Menu" shows and hides the links ----------------------------------------- */
+  var navToggle = document.querySelector("[data-nav-toggle]");
+  if (navToggle) {
+    navToggle.addEventListener("click", function () {
+      var open = navToggle.closest(".nav").classList.toggle("open");
+      navToggle.setAttribute("aria-expanded", open ? "true" : "false");
     });
   }
 
