@@ -24,7 +24,7 @@ from .types import Because, History, Recommendation, RecommendationRequest, Scor
 
 # Part of every key: change it when what is kept changes shape, so no process reads an entry
 # written by other code (during a deploy both share the cache).
-ENTRY_FORMAT = 3
+ENTRY_FORMAT = 4
 
 SERVING = serving_pipeline()
 MIN_RATINGS_FOR_PERSONAL = SERVING.scorer.config.min_ratings
