@@ -5,7 +5,6 @@ display. When no liked title stands out, none is named: the card says what
 is true instead, a genre the title shares with titles the user liked ("Sci-Fi, like 3 titles you
 rated 4 or more"), else that it was predicted from the user's ratings. ``bench/bench_explanations.py``
 measures how often each happens and how often the named title shares a genre (bench/README.md)."""
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,18 +67,18 @@ class Explainer:
             return {}
         names = model.factors.genre_names
         liked_rows = [model.row_of_title[t] for t in history.liked_ids() if t in model.row_of_title]
-        liked_counts = np.asarray(facts.genres[liked_rows].sum(axis=0)).ravel() if liked_rows else np.zeros(len(names))
+        if not liked_rows:
+            return {}
+        liked_counts = np.asarray(facts.genres[liked_rows].sum(axis=0)).ravel()
+        catalog_counts = np.asarray(facts.genres.sum(axis=0)).ravel()
         tastes = {}
         for title_id in title_ids:
             row = model.row_of_title.get(title_id)
-            if row is None:
-                continue
-            own = facts.genres[row].indices
-            shared = Counter({int(g): liked_counts[g] for g in own if liked_counts[g] > 0})
+            shared = [int(g) for g in facts.genres[row].indices if liked_counts[g] > 0] if row is not None else []
             if shared:
                 # Most liked first; among equals the rarer genre in the catalog says more.
-                genre = max(shared, key=lambda g: (shared[g], -facts.genres[:, g].nnz, str(names[g])))
-                tastes[title_id] = Taste(str(names[genre]), int(shared[genre]))
+                genre = max(shared, key=lambda g: (liked_counts[g], -catalog_counts[g], str(names[g])))
+                tastes[title_id] = Taste(str(names[genre]), int(liked_counts[genre]))
         return tastes
 
     def reasons(self, *, model, history: History, ranked: list[ScoredTitle]) -> tuple[dict[int, int], dict[int, Taste]]:
