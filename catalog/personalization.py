@@ -20,7 +20,7 @@ from .selectors import popular_sharing_a_genre
 @dataclass(frozen=True)
 class TitleOutlook:
     """What the title page says for one user: the stars predicted for the title (None once they have
-    rated it, or without a model), the liked title it most resembles (an object with ``title`` and
+    rated it, or without a model), the liked title that added most to its predicted score (an object with ``title`` and
     ``score``, or None), and similar titles' predicted stars by id."""
 
     predicted: float | None = None

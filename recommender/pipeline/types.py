@@ -62,7 +62,7 @@ class ScoredTitle:
 
 @dataclass(frozen=True)
 class Because:
-    """The user's own rating that a recommendation most resembles."""
+    """The liked title (and the user's rating of it) that added most to a recommendation's score."""
 
     title: Title
     score: float
