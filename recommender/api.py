@@ -55,7 +55,7 @@ class RecommendationSerializer(serializers.Serializer):
     predicted_rating = serializers.FloatField()
     personalized = serializers.BooleanField(help_text="false: popular titles, until the user has rated enough")
     explanation = serializers.CharField(help_text="why this title is recommended, in one sentence")
-    because = BecauseSerializer(allow_null=True, help_text="the user's liked title this one most resembles")
+    because = BecauseSerializer(allow_null=True, help_text="the user's liked title that added most to this one's score; null when none stands out (then explanation names a genre the title shares with titles the user liked, or says it was predicted from their ratings)")
 
 
 class MyRecommendationsView(APIView):

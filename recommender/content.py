@@ -40,7 +40,8 @@ def features(content: TitleContent) -> Counter:
     bag.update(f"genre:{g.lower()}" for g in content.genres)
     bag.update(f"person:{p.lower()}" for p in content.people)
     bag.update(f"keyword:{k.lower()}" for k in content.keywords)
-    bag[f"kind:{content.kind}"] += 1
+    if content.kind:
+        bag[f"kind:{content.kind}"] += 1
     if content.year:
         bag[f"decade:{content.year // 10 * 10}"] += 1
     bag.update(f"word:{w}" for w in WORD.findall(content.description.lower()) if w not in STOP_WORDS)

@@ -16,7 +16,7 @@ from catalog.selectors import TitleFilters, title_ids_matching
 from ratings.selectors import dismissed_title_ids, user_scores
 
 from . import serving
-from .pipeline import Because, Recommendation, RecommendationRequest
+from .pipeline import Because, Recommendation, RecommendationRequest, Taste
 from .pipeline import recommend as run_pipeline
 from .predictions import predicted_for, similar_titles
 
@@ -31,6 +31,7 @@ class Card:
     personalized: bool = False
     because: Because | None = None
     note: str = ""
+    taste: Taste | None = None
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Row:
 
 
 def cards_from(recommendations: list[Recommendation]) -> list[Card]:
-    return [Card(r.title, r.predicted_rating, r.personalized, r.because) for r in recommendations]
+    return [Card(r.title, r.predicted_rating, r.personalized, r.because, taste=r.taste) for r in recommendations]
 
 
 def has_filters(filters: TitleFilters) -> bool:

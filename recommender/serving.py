@@ -15,7 +15,7 @@ from scipy.sparse import csr_matrix
 
 from streamrec.cache import MISSING, serving_version_id
 
-from . import neighbours, ranking, scoring, services, storage
+from . import likeness, neighbours, ranking, scoring, services, storage
 from .beyond_accuracy import ItemFacts
 from .models import ModelVersion
 from .selectors import fallback_versions, serving_version
@@ -55,6 +55,8 @@ class LoadedModel:
     neighbour_basis: np.ndarray | None = field(default=None, repr=False)
     # Each title's genres and popularity for the reranker; None for artifacts without them.
     title_facts: ItemFacts | None = field(default=None, repr=False)
+    # Each title's content row for "more like this" (``recommender.likeness``); None without.
+    content: csr_matrix | None = field(default=None, repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
@@ -72,6 +74,7 @@ class LoadedModel:
             genres = csr_matrix((np.ones(len(factors.genre_indices)), factors.genre_indices, factors.genre_indptr),
                                 shape=(len(factors.title_ids), len(factors.genre_names)))
             arrays["title_facts"] = ItemFacts(np.asarray(factors.title_counts, dtype=np.float64), len(factors.user_ids), genres)
+        arrays["content"] = likeness.content_rows(factors, arrays["title_facts"].genres if "title_facts" in arrays else None)
         if factors.has_neighbours:
             parts.append(factors.neighbour_qi)
             arrays["neighbour_basis"] = np.asarray(factors.neighbour_basis, dtype=np.float64)
@@ -92,12 +95,13 @@ class LoadedModel:
             **arrays,
         )
 
-    def similar(self, title_id: int, n: int) -> list[tuple[int, float]]:
-        """The ``n`` titles whose factors point most nearly the same way, as (title id, cosine)."""
+    def similar(self, title_id: int, n: int, config: likeness.LikenessConfig = likeness.LikenessConfig()) -> list[tuple[int, float]]:
+        """The ``n`` titles most like ``title_id`` in their factors and their content
+        (``recommender.likeness``), as (title id, likeness)."""
         row = self.row_of_title.get(title_id)
         if row is None or n <= 0:
             return []
-        similarity = self.unit_qi @ self.unit_qi[row]
+        similarity = likeness.likeness(self.unit_qi, self.content, row, config)
         similarity[row] = -np.inf
         k = min(n, len(similarity) - 1)
         if k <= 0:

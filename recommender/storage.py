@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .beyond_accuracy import genre_matrix
+from .content import TitleContent, tfidf_matrix
 
 
 class ArtifactError(Exception):
@@ -50,6 +51,13 @@ class FactorModel:
     genre_names: np.ndarray | None = None
     genre_indptr: np.ndarray | None = None
     genre_indices: np.ndarray | None = None
+    # What "more like this" reads of each title besides its factors: its TF-IDF content row
+    # (``recommender.content``: genres, people, keywords, kind, decade, description words) as CSR
+    # (``content_indptr``, ``content_indices``, ``content_data``). None in older artifacts, which
+    # fall back to the genre rows.
+    content_indptr: np.ndarray | None = None
+    content_indices: np.ndarray | None = None
+    content_data: np.ndarray | None = None
 
     @property
     def has_ranking(self) -> bool:
@@ -69,6 +77,19 @@ class FactorModel:
         names, matrix = genre_matrix([tuple(genres_of.get(int(title_id), ())) for title_id in self.title_ids])
         return dataclasses.replace(self, genre_names=np.array(names, dtype=str),
                                    genre_indptr=matrix.indptr.astype(np.int64), genre_indices=matrix.indices.astype(np.int64))
+
+    @property
+    def has_content(self) -> bool:
+        return self.content_indptr is not None
+
+    def with_content(self, contents: Sequence[TitleContent]) -> "FactorModel":
+        """This model with each title's content row (by title id; a title missing from
+        ``contents`` has an empty row)."""
+        by_id = {content.title_id: content for content in contents}
+        rows = [by_id.get(int(title_id)) or TitleContent(int(title_id), "", None, (), (), (), "") for title_id in self.title_ids]
+        matrix = tfidf_matrix(rows).tocsr()
+        return dataclasses.replace(self, content_indptr=matrix.indptr.astype(np.int64), content_indices=matrix.indices.astype(np.int64),
+                                   content_data=matrix.data.astype(np.float32))
 
     @classmethod
     def from_algorithm(cls, algo, reg: float) -> "FactorModel":
@@ -127,7 +148,7 @@ RANKING_ARRAYS = ("ranking_qi", "ranking_bi")
 RANKING_SCALARS = ("ranking_weight", "ranking_reg", "ranking_alpha")
 NEIGHBOUR_ARRAYS = ("neighbour_basis", "neighbour_qi")
 NEIGHBOUR_SCALARS = ("neighbour_min_rating",)
-FACT_ARRAYS = ("title_counts", "genre_names", "genre_indptr", "genre_indices")
+FACT_ARRAYS = ("title_counts", "genre_names", "genre_indptr", "genre_indices", "content_indptr", "content_indices", "content_data")
 
 
 def save(model: FactorModel, path: Path) -> str:

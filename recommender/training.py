@@ -152,13 +152,15 @@ def with_cold_titles(factors: storage.FactorModel) -> tuple[storage.FactorModel,
 
 def with_title_facts(factors: storage.FactorModel) -> storage.FactorModel:
     """``factors`` with what the reranker reads of every title: genres from the catalog, and rating
-    counts (0 for titles placed by content, which nobody rated when the model was trained). A model
+    counts (0 for titles placed by content, which nobody rated when the model was trained), and the
+    content rows "more like this" blends with the factors (``recommender.likeness``). A model
     made before title counts existed stays without them (its lists are not reranked until the next
     training) rather than treating every title as unrated."""
     if factors.title_counts is None:
         return factors
     counts = np.concatenate([factors.title_counts, np.zeros(len(factors.title_ids) - len(factors.title_counts))])
-    return dataclasses.replace(factors, title_counts=counts).with_genres(title_genres(factors.title_ids))
+    ids = [int(title_id) for title_id in factors.title_ids]
+    return dataclasses.replace(factors, title_counts=counts).with_genres(title_genres(ids)).with_content(title_contents(ids))
 
 
 def save_artifact(version: ModelVersion, factors: storage.FactorModel) -> None:

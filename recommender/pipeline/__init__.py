@@ -20,11 +20,11 @@ from streamrec.cache import (
 from .. import serving
 from .compose import RecommendationPipeline, offline_pipeline, serving_pipeline
 from .reranking import RerankConfig
-from .types import Because, History, Recommendation, RecommendationRequest, ScoredTitle
+from .types import Because, History, Recommendation, RecommendationRequest, ScoredTitle, Taste
 
 # Part of every key: change it when what is kept changes shape, so no process reads an entry
 # written by other code (during a deploy both share the cache).
-ENTRY_FORMAT = 3
+ENTRY_FORMAT = 4
 
 SERVING = serving_pipeline()
 MIN_RATINGS_FOR_PERSONAL = SERVING.scorer.config.min_ratings
@@ -87,6 +87,7 @@ __all__ = [
     "RecommendationRequest",
     "RerankConfig",
     "ScoredTitle",
+    "Taste",
     "cached",
     "kept_for",
     "offline_pipeline",

@@ -62,7 +62,7 @@ class ScoredTitle:
 
 @dataclass(frozen=True)
 class Because:
-    """The user's own rating that a recommendation most resembles."""
+    """The liked title (and the user's rating of it) that added most to a recommendation's score."""
 
     title: Title
     score: float
@@ -72,17 +72,33 @@ class Because:
 
 
 @dataclass(frozen=True)
+class Taste:
+    """When no liked title stands out: a genre of the recommendation that the user's liked titles
+    share, and how many of them have it (true of every title it is said of)."""
+
+    genre: str
+    liked: int
+
+    def __str__(self) -> str:
+        titles = "a title" if self.liked == 1 else f"{self.liked} titles"
+        return f"{self.genre}, like {titles} you rated {LIKED_SCORE:g} or more"
+
+
+@dataclass(frozen=True)
 class Recommendation:
     title: Title
     predicted_rating: float
     personalized: bool
     because: Because | None = None
+    taste: Taste | None = None
 
     @property
     def explanation(self) -> str:
         """Why this title is recommended, in one sentence."""
         if self.because is not None:
             return str(self.because)
+        if self.taste is not None:
+            return str(self.taste)
         if self.personalized:
             return f"Predicted {self.predicted_rating:g} stars for you from your ratings"
         return "Popular with StreamRec viewers; rate a few titles for personal picks"

@@ -40,6 +40,19 @@
           { label: "Series", data: d.kinds_per_platform.series, backgroundColor: gold },
         ], { scales: { x: { stacked: true }, y: { stacked: true } } });
       },
+      runtimes: function (c) {
+        bar(c, d.runtimes.labels, [{ label: "Titles", data: d.runtimes.counts, backgroundColor: blue }], {
+          plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: "minutes" } } },
+        });
+      },
+      imdb_ratings: function (c) {
+        bar(c, d.imdb_ratings.labels, [{ label: "Titles", data: d.imdb_ratings.counts, backgroundColor: gold }], {
+          plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: "IMDb rating" } } },
+        });
+      },
+      maturity_ratings: function (c) {
+        bar(c, d.maturity_ratings.labels, [{ label: "Titles", data: d.maturity_ratings.counts, backgroundColor: teal }], { plugins: { legend: { display: false } } });
+      },
       by_month: function (c) {
         bar(c, d.releases_by_month.map(function (m) { return m.name.slice(0, 3); }), [
           { label: "Released", data: d.releases_by_month.map(function (m) { return m.count; }), backgroundColor: blue },

@@ -15,4 +15,6 @@ class Command(BaseCommand):
                 f"ratings_read={result.ratings_read} ratings_created={result.ratings_created}"
             )
         )
+        self.stdout.write(f"Film facts from ggplot2movies (IMDb: runtime, MPAA rating, budget, rating, votes): "
+                          f"titles_enriched={result.titles_enriched}")
         self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
