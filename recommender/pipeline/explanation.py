@@ -53,6 +53,6 @@ class Explainer:
             if title is None or not title.is_active:
                 continue
             liked = titles.get(because.get(item.title_id))
-            reason = Because(liked, history.ratings[liked.pk]) if liked is not None else None
+            reason = Because(liked, history.ratings[liked.pk], liked.pk in history.watched) if liked is not None else None
             recommendations.append(Recommendation(title, item.predicted, item.personalized, reason))
         return recommendations

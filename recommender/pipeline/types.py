@@ -10,12 +10,15 @@ LIKED_SCORE = 4.0
 
 @dataclass(frozen=True)
 class History:
-    """What a user has told us: their ratings (title id -> stars), the titles they hid, and where
-    they set the popular (0) <-> lesser-known (1) dial (None: not set)."""
+    """What a user has told us: their ratings (title id -> stars; a title they watched but did not
+    rate counts with the stars its viewing reads as, ``ratings.watching``), the titles they hid, and
+    where they set the popular (0) <-> lesser-known (1) dial (None: not set). ``watched``: the
+    titles among ``ratings`` known from watching, not rated."""
 
     ratings: dict[int, float] = field(default_factory=dict)
     dismissed: frozenset[int] = frozenset()
     novelty: float | None = None
+    watched: frozenset[int] = frozenset()
 
     @property
     def rating_count(self) -> int:
@@ -62,12 +65,15 @@ class ScoredTitle:
 
 @dataclass(frozen=True)
 class Because:
-    """The user's own rating that a recommendation most resembles."""
+    """The user's own rating (or a title they finished: ``watched``) that a recommendation most resembles."""
 
     title: Title
     score: float
+    watched: bool = False
 
     def __str__(self) -> str:
+        if self.watched:
+            return f"Because you watched {self.title.name}"
         return f"Because you rated {self.title.name} {self.score:g}"
 
 
