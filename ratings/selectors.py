@@ -63,3 +63,10 @@ def continue_watching(user, limit: int) -> list[Viewing]:
 
 def watch_history_paused(user) -> bool:
     return Preference.objects.filter(user=user, watch_history_paused=True).exists()
+
+
+def known_title_count(user) -> int:
+    """How many titles the recommender knows the user's taste of: rated, or watched (a viewing
+    that reads as stars, ``ratings.watching``) without a rating."""
+    watched = Viewing.objects.filter(user=user, implicit_score__isnull=False).exclude(title__ratings__user=user).count()
+    return Rating.objects.filter(user=user).count() + watched

@@ -6,7 +6,7 @@ from catalog import discovery
 from catalog.models import Platform, Title
 from catalog.selectors import TitleFilters, all_genres
 from ratings.models import NOVELTY_STOPS
-from ratings.selectors import novelty_of
+from ratings.selectors import known_title_count, novelty_of
 
 from . import pages
 from .models import ModelVersion
@@ -49,7 +49,7 @@ def for_you(request):
             "recommendations": recommendations,
             "personalized": any(r.personalized for r in recommendations),
             "min_ratings": MIN_RATINGS_FOR_PERSONAL,
-            "rating_count": request.user.ratings.count(),
+            "rating_count": known_title_count(request.user),
             "filters": filters,
             "selected_genres": {g.lower() for g in genres},
             "genres": all_genres(),
@@ -124,7 +124,7 @@ def home(request):
             "rows": rows,
             "personal": personal,
             "min_ratings": MIN_RATINGS_FOR_PERSONAL,
-            "rating_count": request.user.ratings.count() if request.user.is_authenticated else 0,
+            "rating_count": known_title_count(request.user) if request.user.is_authenticated else 0,
             "filters": filters,
             "has_filters": any(request.GET.get(k) for k in ("genre", "kind", "platform", "n")),
             "genres": all_genres(),
