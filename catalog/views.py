@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from ratings.forms import RatingForm
-from ratings.models import Dismissal, WatchlistEntry
+from ratings.models import Dismissal, Viewing, WatchlistEntry
 from ratings.selectors import title_rating_stats, user_rating_of, user_scores
 
 from . import discovery
@@ -148,6 +148,7 @@ def title_detail(request, pk: int):
     if user.is_authenticated:
         context["on_watchlist"] = WatchlistEntry.objects.filter(user=user, title=title).exists()
         context["hidden"] = Dismissal.objects.filter(user=user, title=title).exists()
+        context["viewing"] = Viewing.objects.filter(user=user, title=title).first()
     return render(request, "catalog/title_detail.html", context)
 
 

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .models import NOVELTY_STOPS
-from .selectors import novelty_of
+from .selectors import novelty_of, watch_history_paused
 from .services import delete_account as delete_account_service
 from .services import set_novelty as set_novelty_service
 
@@ -23,7 +23,7 @@ def account(request):
         request,
         "registration/account.html",
         {"rating_count": user.ratings.count(), "watchlist_count": user.watchlist.count(), "hidden_count": user.dismissals.count(),
-         "novelty": novelty_of(user), "novelty_stops": NOVELTY_STOPS},
+         "novelty": novelty_of(user), "novelty_stops": NOVELTY_STOPS, "watch_paused": watch_history_paused(user)},
     )
 
 

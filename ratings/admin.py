@@ -6,7 +6,7 @@ from django.utils.http import urlencode
 
 from streamrec.admin_mixins import RecordAdminMixin
 
-from .models import Dismissal, Rating, WatchlistEntry
+from .models import Dismissal, Rating, Viewing, WatchEvent, WatchlistEntry
 
 
 class ReadMostlyAdmin(RecordAdminMixin, admin.ModelAdmin):
@@ -51,3 +51,16 @@ class WatchlistEntryAdmin(ReadMostlyAdmin):
 class DismissalAdmin(ReadMostlyAdmin):
     list_display = ("user_link", "title_link", "dismissed_at")
     list_filter = (("dismissed_at", admin.DateFieldListFilter),)
+
+
+@admin.register(WatchEvent)
+class WatchEventAdmin(ReadMostlyAdmin):
+    list_display = ("user_link", "title_link", "event", "position_seconds", "duration_seconds", "occurred_at", "received_at")
+    list_filter = ("event", ("occurred_at", admin.DateFieldListFilter))
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(Viewing)
+class ViewingAdmin(ReadMostlyAdmin):
+    list_display = ("user_link", "title_link", "position_seconds", "duration_seconds", "last_event_at", "finished_at", "abandoned_at", "implicit_score")
+    list_filter = (("last_event_at", admin.DateFieldListFilter), ("finished_at", admin.EmptyFieldListFilter), ("abandoned_at", admin.EmptyFieldListFilter))

@@ -72,8 +72,67 @@ class Preference(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preference")
     novelty = models.FloatField(null=True, blank=True)
+    # While True, watch events are not recorded (the user paused their watch history).
+    watch_history_paused = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(novelty__gte=0.0, novelty__lte=1.0) | models.Q(novelty__isnull=True),
                                               name="preference_novelty_0_to_1")]
+
+
+class WatchEvent(models.Model):
+    """One report from a player: the user started, progressed through or finished a title. A series
+    counts at title level (episodes are out of scope). ``client_event_id`` is the client's own id
+    for the event, so a resend is harmless."""
+
+    class Kind(models.TextChoices):
+        START = "start", "Started"
+        PROGRESS = "progress", "Progress"
+        FINISH = "finish", "Finished"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watch_events", db_index=False)
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="watch_events")
+    event = models.CharField(max_length=8, choices=Kind.choices)
+    position_seconds = models.PositiveIntegerField()
+    duration_seconds = models.PositiveIntegerField()
+    client_event_id = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_event_id"], name="watch_event_once_per_client_id"),
+            models.CheckConstraint(condition=models.Q(position_seconds__lte=models.F("duration_seconds")),
+                                   name="watch_event_position_within_duration"),
+            models.CheckConstraint(condition=models.Q(duration_seconds__gt=0), name="watch_event_duration_positive"),
+        ]
+        indexes = [models.Index(fields=["user", "title", "occurred_at"], name="watch_event_user_title_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.event} {self.title} at {self.position_seconds}/{self.duration_seconds}s"
+
+
+class Viewing(models.Model):
+    """Where a user stands with one title, made from their watch events (``ratings.watching``):
+    the latest position, when they last finished it, and whether they abandoned it. ``implicit_score``
+    is what the recommender reads as the user's score of the title (None: it says nothing)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewings", db_index=False)
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="viewings")
+    position_seconds = models.PositiveIntegerField()
+    duration_seconds = models.PositiveIntegerField()
+    last_event_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    abandoned_at = models.DateTimeField(null=True, blank=True)
+    implicit_score = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_event_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "title"], name="viewing_one_per_user_and_title")]
+        indexes = [models.Index(fields=["last_event_at"], name="viewing_last_event")]
+
+    @property
+    def share(self) -> float:
+        return self.position_seconds / self.duration_seconds

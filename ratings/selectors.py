@@ -2,7 +2,7 @@
 import pandas as pd
 from django.db.models import Avg, Count, QuerySet
 
-from .models import DEFAULT_NOVELTY, Dismissal, Preference, Rating, WatchlistEntry, title_model
+from .models import DEFAULT_NOVELTY, Dismissal, Preference, Rating, Viewing, WatchEvent, WatchlistEntry, title_model
 
 
 def active_titles() -> QuerySet:
@@ -48,3 +48,25 @@ def novelty_of(user) -> float:
     """Where ``user``'s popular (0) <-> lesser-known (1) dial sits (the default until they move it)."""
     chosen = Preference.objects.filter(user=user).values_list("novelty", flat=True).first()
     return chosen if chosen is not None else DEFAULT_NOVELTY
+
+
+def watch_events(user) -> QuerySet[WatchEvent]:
+    """The user's watch events, newest first."""
+    return WatchEvent.objects.filter(user=user).select_related("title").order_by("-occurred_at", "-pk")
+
+
+def continue_watching(user, limit: int) -> list[Viewing]:
+    """Titles the user started and has neither finished nor abandoned, most recently watched first."""
+    return list(Viewing.objects.filter(user=user, finished_at__isnull=True, abandoned_at__isnull=True, title__is_active=True)
+                .select_related("title").order_by("-last_event_at")[:limit])
+
+
+def watch_history_paused(user) -> bool:
+    return Preference.objects.filter(user=user, watch_history_paused=True).exists()
+
+
+def known_title_count(user) -> int:
+    """How many titles the recommender knows the user's taste of: rated, or watched (a viewing
+    that reads as stars, ``ratings.watching``) without a rating."""
+    watched = Viewing.objects.filter(user=user, implicit_score__isnull=False).exclude(title__ratings__user=user).count()
+    return Rating.objects.filter(user=user).count() + watched

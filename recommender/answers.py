@@ -22,7 +22,8 @@ def recommendation_data(item: Recommendation) -> dict:
         "predicted_rating": item.predicted_rating,
         "personalized": item.personalized,
         "explanation": item.explanation,
-        "because": {"title": title_summary_data(because.title), "score": because.score} if because is not None else None,
+        "because": ({"title": title_summary_data(because.title), "score": because.score, "watched": because.watched}
+                    if because is not None else None),
     }
 
 

@@ -45,7 +45,8 @@ def recommendation_query(params) -> dict:
 
 class BecauseSerializer(serializers.Serializer):
     title = TitleSummarySerializer()
-    score = serializers.FloatField(help_text="the user's own rating of that title")
+    score = serializers.FloatField(help_text="the user's own rating of that title (for a title they watched, the stars watching it reads as)")
+    watched = serializers.BooleanField(help_text="known from the user's watch history, not rated")
 
 
 class RecommendationSerializer(serializers.Serializer):

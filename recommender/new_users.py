@@ -118,7 +118,8 @@ class _Task:
     n_relevant: np.ndarray
 
 
-def _tasks(fold: NewUserFold, ks: Sequence[int], relevance_threshold: float) -> dict[int, _Task]:
+def given_tasks(fold: NewUserFold, ks: Sequence[int], relevance_threshold: float) -> dict[int, _Task]:
+    """Per K, what the held-out users of ``fold`` give the model and what counts as relevant."""
     trainset = fold.trainset
 
     def inner(raw_item):
@@ -172,7 +173,7 @@ def evaluate_new_users(algorithms: Mapping[str, AlgoBase], folds: Iterable[NewUs
     (as served, or as ``reranking[name]`` says)."""
     per_model: dict[str, dict] = {}
     for fold_number, fold in enumerate(folds, start=1):
-        tasks = _tasks(fold, ks, relevance_threshold)
+        tasks = given_tasks(fold, ks, relevance_threshold)
         facts = item_facts(fold.trainset, item_genres)
         for name, algo in algorithms.items():
             if not can_fold_in(algo):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from catalog import discovery
 from catalog.models import Title
 from catalog.selectors import TitleFilters, title_ids_matching
-from ratings.selectors import dismissed_title_ids, user_scores
+from ratings.selectors import continue_watching, dismissed_title_ids, user_scores
 
 from . import serving
 from .pipeline import Because, Recommendation, RecommendationRequest, Taste
@@ -55,6 +55,11 @@ def _with_predictions(user, titles: list[Title], note: str = "") -> list[Card]:
     return [Card(t, predicted.get(t.pk), t.pk in predicted, None, note) for t in titles]
 
 
+def _progress_note(viewing) -> str:
+    left = (viewing.duration_seconds - viewing.position_seconds) // 60
+    return f"{round(100 * viewing.share)}% watched · {left} min left" if left else f"{round(100 * viewing.share)}% watched"
+
+
 def recommend(user, n: int, filters: TitleFilters) -> list[Recommendation]:
     """``user``'s list (anonymous visitors: popular titles) through the pipeline."""
     return run_pipeline(RecommendationRequest(user_id=user.pk if user.is_authenticated else None, n=n, filters=filters))
@@ -63,6 +68,7 @@ def recommend(user, n: int, filters: TitleFilters) -> list[Recommendation]:
 def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_SIZE) -> tuple[list[Row], bool]:
     """The rows of the home page and whether the first one is personal.
 
+    Signed-in users who started titles get "Continue watching" after the first row.
     Personal users get: top picks, "Because you rated …" (titles like their favourites), their
     favourite genres, new on each platform, popular now, lesser-known gems in their predicted
     order. Everyone else: the best loved titles, popular now, lesser-known ones by damped average.
@@ -85,6 +91,13 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
     shown.update(r.title.pk for r in top)
     if personal:
         rows.append(Row("top", "Top picks for you", cards_from(top), reverse("recommender:for-you")))
+    if authenticated:
+        watching = continue_watching(user, per_row)
+        if watching:
+            rows.append(Row("continue", "Continue watching", [Card(v.title, note=_progress_note(v)) for v in watching],
+                            reverse("ratings:watch-history")))
+            shown.update(v.title_id for v in watching)
+    if personal:
         for liked, score in discovery.liked_titles(user, k=2):
             similar = keep(similar_titles(liked, per_row * 3))
             if similar:

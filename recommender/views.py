@@ -7,7 +7,7 @@ from catalog.choices import filter_choices
 from catalog.models import Title
 from catalog.selectors import TitleFilters
 from ratings.models import NOVELTY_STOPS
-from ratings.selectors import novelty_of
+from ratings.selectors import known_title_count, novelty_of
 
 from . import pages
 from .models import ModelVersion
@@ -55,7 +55,7 @@ def for_you(request):
             "recommendations": recommendations,
             "personalized": any(r.personalized for r in recommendations),
             "min_ratings": MIN_RATINGS_FOR_PERSONAL,
-            "rating_count": request.user.ratings.count(),
+            "rating_count": known_title_count(request.user),
             "filters": filters,
             "selected_genres": {g.lower() for g in genres},
             **choices_context(),
@@ -131,7 +131,7 @@ def home(request):
             "rows": rows,
             "personal": personal,
             "min_ratings": MIN_RATINGS_FOR_PERSONAL,
-            "rating_count": request.user.ratings.count() if request.user.is_authenticated else 0,
+            "rating_count": known_title_count(request.user) if request.user.is_authenticated else 0,
             "filters": filters,
             "has_filters": any(request.GET.get(k) for k in ("genre", "kind", "platform", "n")),
             **choices_context(),

@@ -275,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "streamrec.tasks.flush_outbox",
         "schedule": 60.0,
     },
+    # Viewings stopped early and not resumed within a week become negative feedback (ratings.watching).
+    "mark-abandoned-viewings": {
+        "task": "ratings.tasks.mark_abandoned_viewings",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
 
 # --- Content pipeline (catalog/pipeline, owned by the import work) ---------------------------------------

@@ -58,7 +58,7 @@ def test_one_split_holds_out_a_fifth_and_the_same_seed_draws_the_same_ratings(da
 
 def test_the_given_ratings_are_never_ranked_nor_counted_as_relevant(data):
     [fold] = new_users.new_user_folds(data, n_splits=1, seed=0)
-    tasks = new_users._tasks(fold, (5, 10), 4.0)
+    tasks = new_users.given_tasks(fold, (5, 10), 4.0)
     for k, task in tasks.items():
         assert all(len(history) <= k for history in task.histories)
         given, relevant = task.given.toarray(), task.relevant.toarray()

@@ -98,7 +98,7 @@ class Explainer:
             if title is None or not title.is_active:
                 continue
             liked = titles.get(because.get(item.title_id))
-            reason = Because(liked, history.ratings[liked.pk]) if liked is not None else None
+            reason = Because(liked, history.ratings[liked.pk], liked.pk in history.watched) if liked is not None else None
             recommendations.append(Recommendation(title, item.predicted, item.personalized, reason,
                                                   tastes.get(item.title_id) if reason is None else None))
         return recommendations

@@ -10,12 +10,15 @@ LIKED_SCORE = 4.0
 
 @dataclass(frozen=True)
 class History:
-    """What a user has told us: their ratings (title id -> stars), the titles they hid, and where
-    they set the popular (0) <-> lesser-known (1) dial (None: not set)."""
+    """What a user has told us: their ratings (title id -> stars; a title they watched but did not
+    rate counts with the stars its viewing reads as, ``ratings.watching``), the titles they hid, and
+    where they set the popular (0) <-> lesser-known (1) dial (None: not set). ``watched``: the
+    titles among ``ratings`` known from watching, not rated."""
 
     ratings: dict[int, float] = field(default_factory=dict)
     dismissed: frozenset[int] = frozenset()
     novelty: float | None = None
+    watched: frozenset[int] = frozenset()
 
     @property
     def rating_count(self) -> int:
@@ -62,12 +65,16 @@ class ScoredTitle:
 
 @dataclass(frozen=True)
 class Because:
-    """The liked title (and the user's rating of it) that added most to a recommendation's score."""
+    """The liked title (and the user's rating of it, or that they finished it: ``watched``) that
+    added most to a recommendation's score."""
 
     title: Title
     score: float
+    watched: bool = False
 
     def __str__(self) -> str:
+        if self.watched:
+            return f"Because you watched {self.title.name}"
         return f"Because you rated {self.title.name} {self.score:g}"
 
 
