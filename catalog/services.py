@@ -3,9 +3,12 @@ of the content pipeline (``catalog.pipeline``). Curators' writes are in ``catalo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Genre, Title
+from streamrec.cache import user_changed
+
+from .models import Genre, Platform, StreamingServices, Title
 
 
 @dataclass(frozen=True)
@@ -317,3 +320,32 @@ def source_records(source: str, external_ids: Iterable) -> dict[str, tuple[int, 
         for ext, title_id, checksum in qs.values_list("external_id", "title_id", "checksum"):
             found[ext] = (title_id, checksum)
     return found
+
+
+# --- A person's streaming services ("my services"; reads in ``catalog.my_services``) ------------------
+
+
+def set_streaming_services(*, user, slugs) -> list[Platform]:
+    """Store the platforms ``user`` has, given by slug; every list keeps to them from the next request
+    (the user's revision moves, so no kept list of theirs is read again). An unknown slug is refused
+    with a ``ValidationError`` naming it, and nothing is changed."""
+    wanted = list(dict.fromkeys(str(slug).strip() for slug in slugs))
+    found = {platform.slug: platform for platform in Platform.objects.filter(slug__in=wanted)}
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        names = ", ".join(f'"{slug}"' for slug in unknown)
+        raise ValidationError(f"Unknown platform {names}: choose among the slugs of GET /api/v1/platforms/.",
+                              code="unknown_platform", params={"unknown": unknown})
+    with transaction.atomic():
+        services, _ = StreamingServices.objects.select_for_update().get_or_create(user=user)
+        services.platforms.set([found[slug] for slug in wanted])
+        services.save(update_fields=["updated_at"])
+    user_changed(user.pk)
+    return sorted(found.values(), key=lambda platform: platform.name)
+
+
+def set_services_everything(*, user, everything: bool) -> None:
+    """The switch on the lists: ``everything`` includes titles on every platform, else the lists keep
+    to the user's services."""
+    StreamingServices.objects.update_or_create(user=user, defaults={"everything": bool(everything)})
+    user_changed(user.pk)

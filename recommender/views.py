@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from catalog import discovery
 from catalog.models import Platform, Title
+from catalog.my_services import services_of
 from catalog.selectors import TitleFilters, all_genres
 from ratings.models import NOVELTY_STOPS
 from ratings.selectors import novelty_of
@@ -39,7 +40,8 @@ def filters_from(request) -> TitleFilters:
 @login_required
 def for_you(request):
     n = count_from(request, 20, MAX_RECOMMENDATIONS)
-    filters = filters_from(request)
+    services = services_of(request.user)
+    filters = services.filters(filters_from(request))
     genres = [g.strip() for g in request.GET.getlist("genre") if g.strip()][:10]
     recommendations = pages.for_you(request.user, n, filters, genres)
     return render(
@@ -58,6 +60,7 @@ def for_you(request):
             "n": n,
             "novelty": novelty_of(request.user),
             "novelty_stops": NOVELTY_STOPS,
+            "services": services,
         },
     )
 
@@ -114,7 +117,8 @@ def model_versions(request):
 
 
 def home(request):
-    filters = filters_from(request)
+    services = services_of(request.user)
+    filters = services.filters(filters_from(request))
     per_row = count_from(request, ROW_SIZE, MAX_ROW_SIZE)
     rows, personal = home_rows(request.user, filters, per_row)
     return render(
@@ -131,5 +135,6 @@ def home(request):
             "kinds": Title.Kind.choices,
             "platforms": Platform.objects.order_by("name"),
             "n": per_row,
+            "services": services,
         },
     )
