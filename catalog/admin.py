@@ -92,6 +92,9 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 class PlatformForm(forms.ModelForm):
+    logo_url = forms.URLField(assume_scheme="https", required=False, max_length=500, label="Logo URL",
+                              help_text=Platform._meta.get_field("logo_url").help_text)
+
     class Meta:
         model = Platform
         fields = ("name", "slug", "colour", "logo_url")
