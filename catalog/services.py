@@ -334,8 +334,8 @@ def set_streaming_services(*, user, slugs) -> list[Platform]:
     unknown = [slug for slug in wanted if slug not in found]
     if unknown:
         names = ", ".join(f'"{slug}"' for slug in unknown)
-        raise ValidationError(f"Unknown platform {names}: choose among the slugs of GET /api/v1/platforms/.",
-                              code="unknown_platform", params={"unknown": unknown})
+        # No params: Django would %-format the message with them, and a slug may hold a "%".
+        raise ValidationError(f"Unknown platform {names}: choose among the slugs of GET /api/v1/platforms/.", code="unknown_platform")
     with transaction.atomic():
         services, _ = StreamingServices.objects.select_for_update().get_or_create(user=user)
         services.platforms.set([found[slug] for slug in wanted])

@@ -192,3 +192,8 @@ def test_new_on_services_is_the_last_30_days_of_the_users_platforms(user, traine
     assert old.pk in {r.title.pk for r in new_on_services(user, 10, today=datetime.date(2020, 3, 15))}  # the digest's own today
     assert old.pk not in {r.title.pk for r in new_on_services(user, 10, today=datetime.date(2020, 5, 20))}
     assert new_on_services(user, 2) == picks[:2]
+
+
+def test_an_unknown_slug_with_a_percent_sign_is_named_too(user, catalog):
+    response = client_for(user).put(SERVICES, {"platforms": ['100%"s']}, format="json")
+    assert response.status_code == 400 and '100%"s' in response.json()["detail"]
