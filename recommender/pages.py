@@ -90,8 +90,7 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
                  if r.title.pk not in shown][:per_row]
         shown.update(r.title.pk for r in fresh)
         if fresh:
-            rows.append(Row("new-on-services", "New on your services for you", cards_from(fresh),
-                            reverse("catalog:title-list") + "?sort=newest"))
+            rows.append(Row("new-on-services", "New on your services for you", cards_from(fresh)))
     if personal:
         for liked, score in discovery.liked_titles(user, k=2):
             similar = keep(similar_titles(liked, per_row * 3, platforms=filters.platforms))
