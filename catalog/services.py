@@ -1,5 +1,6 @@
 """Writes of imported titles to the catalog: MovieLens movies (the demo data), and the bulk writes
-of the content pipeline (``catalog.pipeline``). Curators' writes are in ``catalog.curation``."""
+of the content pipeline (``catalog.pipeline``); and a person's choice of streaming services. Curators'
+writes are in ``catalog.curation``."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 
