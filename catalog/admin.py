@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils.html import format_html
 
 from streamrec.admin_mixins import RecordAdminMixin
 
@@ -89,10 +91,32 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ("name", "=tmdb_id")
 
 
+class PlatformForm(forms.ModelForm):
+    logo_url = forms.URLField(assume_scheme="https", required=False, max_length=500, label="Logo URL",
+                              help_text=Platform._meta.get_field("logo_url").help_text)
+
+    class Meta:
+        model = Platform
+        fields = ("name", "slug", "colour", "logo_url")
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug")
+    """Name, colour and logo as the site draws them (badges, "Where to watch", the services form)."""
+
+    form = PlatformForm
+    list_display = ("name", "slug", "badge", "logo")
+    search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+
+    @admin.display(description="badge")
+    def badge(self, platform):
+        return format_html('<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>', platform.colour, platform.name)
+
+    @admin.display(description="logo")
+    def logo(self, platform):
+        return format_html('<img src="{}" alt="" height="20">', platform.logo_url) if platform.logo_url else "-"
 
 
 @admin.register(Country)

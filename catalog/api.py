@@ -1,5 +1,7 @@
 """Catalog API: titles (list, detail, similar, score), people and their filmographies, genres,
 platforms, and catalog facts. Reads only; anyone may call them (anonymous calls are throttled per IP)."""
+import dataclasses
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -7,10 +9,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from streamrec.api_errors import INVALID, NOT_FOUND, THROTTLED
+from streamrec.api_errors import INVALID, NOT_FOUND, THROTTLED, UNAUTHENTICATED
 from streamrec.api_fields import Pagination, SafeCharField, TitleSummarySerializer, object_id
 
+from .api_services import services_field, services_filters
 from .models import Credit, Genre, Person, Platform, Title
+from .my_services import services_of
 from .personalization import personalization
 from .selectors import (
     TITLE_ORDERINGS, TitleBrowse, TitleFilters, genres_with_counts, listing, people, person_filmography,
@@ -45,8 +49,14 @@ class CreditSerializer(serializers.ModelSerializer):
 class AvailabilitySerializer(serializers.Serializer):
     slug = serializers.CharField(source="platform.slug")
     name = serializers.CharField(source="platform.name")
+    colour = serializers.CharField(source="platform.colour", help_text="#rrggbb")
+    logo_url = serializers.CharField(source="platform.logo_url", allow_blank=True)
     platform_item_id = serializers.CharField()
     date_added = serializers.DateField(allow_null=True)
+    mine = serializers.SerializerMethodField(help_text="one of the signed-in user's services (false when signed out)")
+
+    def get_mine(self, availability) -> bool:
+        return availability.platform.slug in self.context.get("my_platforms", ())
 
 
 class TitleDetailSerializer(TitleSerializer):
@@ -77,6 +87,7 @@ class TitleQuerySerializer(serializers.Serializer):
     min_votes = serializers.IntegerField(required=False, min_value=0, max_value=10**9, help_text="minimum number of ratings")
     ordering = serializers.ChoiceField(choices=list(TITLE_ORDERINGS), required=False, default="", allow_blank=True,
                                        help_text="default: relevance (closest names first) with a search, else popular")
+    services = services_field()
 
     def validate(self, data):
         if data.get("year_min") is not None and data.get("year_max") is not None and data["year_min"] > data["year_max"]:
@@ -94,6 +105,10 @@ class TitleQuerySerializer(serializers.Serializer):
 
 class CountQuerySerializer(serializers.Serializer):
     n = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class SimilarQuerySerializer(CountQuerySerializer):
+    services = services_field()
 
 
 class GenreSerializer(serializers.ModelSerializer):
@@ -178,7 +193,7 @@ ID_PATH = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
     list=extend_schema(
         summary="Search and filter active titles",
         parameters=[TitleQuerySerializer],
-        responses={200: TitleSerializer(many=True), **INVALID, 404: NOT_FOUND[404], **THROTTLED},
+        responses={200: TitleSerializer(many=True), **INVALID, 404: NOT_FOUND[404], **UNAUTHENTICATED},
     ),
     retrieve=extend_schema(
         summary="One title with people, platforms and rating stats",
@@ -188,7 +203,8 @@ ID_PATH = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 )
 class TitleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Active titles; ``search``, ``genre``, ``kind``, ``platform``, a year range and a minimum average
-    filter the list; ``ordering`` sorts it (``popular`` by default)."""
+    filter the list, ``services=mine`` keeps it to the signed-in user's services; ``ordering`` sorts it
+    (``popular`` by default)."""
 
     serializer_class = TitleSerializer
     permission_classes = [permissions.AllowAny]
@@ -198,13 +214,15 @@ class TitleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         query = TitleQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return listing(query.browse())
+        browse = query.browse()
+        filters = services_filters(self.request, query.validated_data["services"], browse.filters)
+        return listing(dataclasses.replace(browse, filters=filters))
 
     def retrieve(self, request, pk=None):
         title = title_detail(object_id(pk))
         if title is None:
             raise NotFound("No active title with this id.")
-        return Response(TitleDetailSerializer(title).data)
+        return Response(TitleDetailSerializer(title, context={"my_platforms": services_of(request.user).slugs}).data)
 
     def _title(self, pk) -> Title:
         title = Title.objects.filter(pk=object_id(pk), is_active=True).first()
@@ -214,15 +232,16 @@ class TitleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         summary="Titles like this one",
-        parameters=[ID_PATH, CountQuerySerializer],
-        responses={200: TitleSummarySerializer(many=True), **INVALID, **NOT_FOUND, **THROTTLED},
+        parameters=[ID_PATH, SimilarQuerySerializer],
+        responses={200: TitleSummarySerializer(many=True), **INVALID, **NOT_FOUND, **UNAUTHENTICATED},
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def similar(self, request, pk=None):
         title = self._title(pk)
-        query = CountQuerySerializer(data=request.query_params)
+        query = SimilarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        similar = personalization().similar_titles(title, n=query.validated_data["n"])
+        platforms = services_filters(request, query.validated_data["services"], TitleFilters()).platforms
+        similar = personalization().similar_titles(title, n=query.validated_data["n"], platforms=platforms)
         return Response(TitleSummarySerializer(similar, many=True).data)
 
     @extend_schema(

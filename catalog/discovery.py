@@ -228,7 +228,3 @@ def credits_of(title: Title, cast_size: int = 10) -> dict:
         "directors": [c for c in rows if c.role == Credit.Role.DIRECTOR],
         "cast": [c for c in rows if c.role == Credit.Role.ACTOR][:cast_size],
     }
-
-
-def availabilities_of(title: Title) -> list[Availability]:
-    return list(Availability.objects.filter(title=title).select_related("platform").order_by("platform__name", "pk"))

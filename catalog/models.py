@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -215,6 +217,10 @@ class TitleKeyword(models.Model):
 class Platform(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
+    # How the site draws the platform (badges on cards, "Where to watch"); curators edit both in admin.
+    colour = models.CharField(max_length=7, default="#4b5563", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as #rrggbb.")],
+                              help_text="Badge colour as #rrggbb; white text is drawn on it")
+    logo_url = models.URLField(max_length=500, blank=True, help_text="An image of the platform's logo (https), shown beside its name")
 
     class Meta:
         ordering = ["name"]
@@ -242,6 +248,22 @@ class Availability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title_id} on {self.platform_id}"
+
+
+class StreamingServices(models.Model):
+    """The platforms a person has ("my services"): every list keeps to them unless ``everything``
+    (the switch on the lists) is on. No row, or no platform chosen: nothing is filtered."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="streaming_services")
+    platforms = models.ManyToManyField(Platform, blank=True, related_name="subscribers")
+    everything = models.BooleanField(default=False, help_text="Lists include titles on every platform")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "streaming services"
+
+    def __str__(self) -> str:
+        return f"Services of {self.user_id}"
 
 
 # --- Import bookkeeping ----------------------------------------------------------------------------------

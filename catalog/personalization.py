@@ -49,9 +49,10 @@ def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:
     return []
 
 
-def similar_titles(title: Title, n: int = 10) -> list[Title]:
-    """Up to ``n`` titles like ``title``: here the most popular ones sharing a genre with it."""
-    return popular_sharing_a_genre(title, n)
+def similar_titles(title: Title, n: int = 10, platforms: tuple[str, ...] = ()) -> list[Title]:
+    """Up to ``n`` titles like ``title``, on any of ``platforms`` when given (a person's services): here
+    the most popular ones sharing a genre with it."""
+    return popular_sharing_a_genre(title, n, platforms)
 
 
 def title_outlook(user, title: Title, rated: bool, similar_ids: list[int]) -> TitleOutlook:

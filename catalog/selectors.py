@@ -1,7 +1,9 @@
 """Reads of the catalog."""
 import calendar
+import dataclasses
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from django.db.models import Avg, Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -10,7 +12,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, Extrac
 from streamrec.cache import CATALOG, POPULAR_SECONDS, digest, revisions, shared
 
 from . import search
-from .models import Genre, Title
+from .models import Availability, Genre, Platform, Title, TitleDetails
 from .summaries import title_summaries
 
 # How many of the most popular titles per filter set are kept in the cache.
@@ -28,6 +30,8 @@ class TitleFilters:
     genre: str = ""
     kind: str = ""
     platform: str = ""  # a Platform slug
+    platforms: tuple[str, ...] = ()  # a person's services (``my_services``): titles on any of these, sorted slugs
+    added_since: date | None = None  # with ``platforms``: titles they added on or after this day only
     lesser_known: bool = False  # only titles in ``lesser_known_band``
 
 
@@ -45,9 +49,10 @@ def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.platform:
-        from .models import Availability
-
         queryset = queryset.filter(pk__in=Availability.objects.filter(platform__slug=filters.platform).values("title_id"))
+    if filters.platforms:
+        since = {"date_added__gte": filters.added_since} if filters.added_since else {}
+        queryset = queryset.filter(pk__in=Availability.objects.filter(platform__slug__in=filters.platforms, **since).values("title_id"))
     if filters.lesser_known:
         fewest, most = lesser_known_band()
         band = Title.objects.annotate(rating_count=Count("ratings")).filter(rating_count__gte=fewest, rating_count__lte=most)
@@ -130,7 +135,7 @@ def popular_title_ids(n: int, exclude_ids=(), filters: TitleFilters = TitleFilte
     few minutes: it is the same for everybody and costs a scan of all ratings."""
     exclude = set(exclude_ids)
     ranking = shared.get_or_set(
-        catalog_key("popular", filters.search, filters.genre.lower(), filters.kind, filters.platform),
+        catalog_key("popular", dataclasses.replace(filters, genre=filters.genre.lower())),
         lambda: popular_ranking(filters, limit=POPULAR_RANKED),
         POPULAR_SECONDS,
     )
@@ -154,14 +159,14 @@ def popular_titles(
     return [(titles[pk], score) for pk, score in picked if pk in titles]
 
 
-def popular_sharing_a_genre(title: Title, n: int) -> list[Title]:
-    """The ``n`` most popular other active titles sharing a genre with ``title`` (none without genres):
-    "more like this" when no model knows the title."""
+def popular_sharing_a_genre(title: Title, n: int, platforms: tuple[str, ...] = ()) -> list[Title]:
+    """The ``n`` most popular other active titles sharing a genre with ``title`` (none without genres), on
+    any of ``platforms`` when given: "more like this" when no model knows the title."""
     genre_ids = list(title.genres.values_list("id", flat=True))
     if not genre_ids:
         return []
     same_genre = active_titles().filter(genres__in=genre_ids).exclude(pk=title.pk).values_list("pk", flat=True).distinct()
-    return [t for t, _ in popular_titles(n, filters=TitleFilters(), only_ids=list(same_genre))]
+    return [t for t, _ in popular_titles(n, filters=TitleFilters(platforms=platforms), only_ids=list(same_genre))]
 
 
 # --- API reads: browsing with ranges and ordering, title detail, catalog facts ----------------------------
@@ -292,8 +297,6 @@ def title_score(title: Title) -> dict:
     """The site's score of a title (count, average, damped average) and TMDB's vote average and count."""
     from ratings.models import Rating
 
-    from .models import TitleDetails
-
     stats = Rating.objects.filter(title=title).aggregate(count=Count("id"), total=Sum("score"), average=Avg("score"))
     global_mean = Rating.objects.aggregate(mean=Avg("score"))["mean"] or 3.5
     count = stats["count"] or 0
@@ -313,8 +316,6 @@ RELEASE_DATES = {"release": "details__release_date", "added": "availabilities__d
 
 def _dated_titles(by: str, year: int | None, platform: str):
     """(title id, date) rows of active titles: TMDB release dates, or the dates platforms added them."""
-    from .models import Availability, TitleDetails
-
     if by == "added":
         rows = Availability.objects.filter(title__is_active=True, date_added__isnull=False)
         if platform:
@@ -392,8 +393,6 @@ def genres_with_counts() -> QuerySet[Genre]:
 
 
 def platforms_with_counts() -> QuerySet:
-    from .models import Platform
-
     return Platform.objects.annotate(
         title_count=Count("availabilities__title", filter=Q(availabilities__title__is_active=True), distinct=True)
     ).order_by("name")

@@ -1,11 +1,15 @@
 """Writes of imported titles to the catalog: MovieLens movies (the demo data), and the bulk writes
-of the content pipeline (``catalog.pipeline``). Curators' writes are in ``catalog.curation``."""
+of the content pipeline (``catalog.pipeline``); and a person's choice of streaming services. Curators'
+writes are in ``catalog.curation``."""
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Genre, Title
+from streamrec.cache import user_changed
+
+from .models import Genre, Platform, StreamingServices, Title
 
 
 @dataclass(frozen=True)
@@ -342,3 +346,32 @@ def update_film_facts(facts: Mapping[int, object]) -> int:
             changed.append(title)
     Title.objects.bulk_update(changed, FILLED_WHEN_EMPTY + FOLLOWED, batch_size=1000)
     return len(changed)
+
+
+# --- A person's streaming services ("my services"; reads in ``catalog.my_services``) ------------------
+
+
+def set_streaming_services(*, user, slugs) -> list[Platform]:
+    """Store the platforms ``user`` has, given by slug; every list keeps to them from the next request
+    (the user's revision moves, so no kept list of theirs is read again). An unknown slug is refused
+    with a ``ValidationError`` naming it, and nothing is changed."""
+    wanted = list(dict.fromkeys(str(slug).strip() for slug in slugs))
+    found = {platform.slug: platform for platform in Platform.objects.filter(slug__in=wanted)}
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        names = ", ".join(f'"{slug}"' for slug in unknown)
+        # No params: Django would %-format the message with them, and a slug may hold a "%".
+        raise ValidationError(f"Unknown platform {names}: choose among the slugs of GET /api/v1/platforms/.", code="unknown_platform")
+    with transaction.atomic():
+        services, _ = StreamingServices.objects.select_for_update().get_or_create(user=user)
+        services.platforms.set([found[slug] for slug in wanted])
+        services.save(update_fields=["updated_at"])
+    user_changed(user.pk)
+    return sorted(found.values(), key=lambda platform: platform.name)
+
+
+def set_services_everything(*, user, everything: bool) -> None:
+    """The switch on the lists: ``everything`` includes titles on every platform, else the lists keep
+    to the user's services."""
+    StreamingServices.objects.update_or_create(user=user, defaults={"everything": bool(everything)})
+    user_changed(user.pk)

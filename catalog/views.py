@@ -11,7 +11,8 @@ from ratings.selectors import title_rating_stats, user_rating_of, user_scores
 from . import discovery
 from .choices import filter_choices
 from .insights import insights as insights_data
-from .models import Availability, Credit, ImportRun, Person, Title, TitleDetails
+from .models import Credit, ImportRun, Person, Title, TitleDetails
+from .my_services import platform_data_exists, services_of, where_to_watch
 from .personalization import personalization
 from .selectors import TitleBrowse, TitleFilters, active_titles, listing
 
@@ -76,6 +77,8 @@ def browse_from_request(request) -> tuple[TitleBrowse, dict]:
 
 def title_list(request):
     spec, form = browse_from_request(request)
+    services = services_of(request.user)
+    spec = dataclasses.replace(spec, filters=services.filters(spec.filters))
     sort_note = ""
     if form["sort"] == "predicted":
         # The candidates without counting every title's ratings (an order that needs no stats).
@@ -116,6 +119,7 @@ def title_list(request):
             "people": discovery.matching_people(form["q"]) if form["q"] and not form["person"] else [],
             "has_filters": any(request.GET.get(k) for k in ("q", "person", "genre", "kind", "platform", "decade", "year_min", "year_max", "min_avg")),
             "query": query.urlencode(),
+            "services": services,
         },
     )
 
@@ -125,7 +129,9 @@ def title_detail(request, pk: int):
     user = request.user
     rating = user_rating_of(user, title)
     personal = personalization()
-    similar = personal.similar_titles(title, 12)
+    services = services_of(user)
+    similar = personal.similar_titles(title, 12, platforms=services.filters().platforms)
+    availabilities = where_to_watch(title, services)
     outlook = personal.title_outlook(user, title, rated=rating is not None, similar_ids=[t.pk for t in similar])
     context = {
         "title": title,
@@ -133,8 +139,10 @@ def title_detail(request, pk: int):
         "stats": title_rating_stats(title),
         "histogram": discovery.rating_histogram(title),
         "credits": discovery.credits_of(title),
-        "availabilities": discovery.availabilities_of(title),
-        "platforms_known": Availability.objects.exists(),
+        "availabilities": availabilities,
+        "any_mine": any(a["mine"] for a in availabilities),
+        "services": services,
+        "platform_data": bool(availabilities) or platform_data_exists(),
         "rating": rating,
         "form": RatingForm(initial={"score": rating.score if rating else None}),
         "similar": similar,

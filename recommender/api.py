@@ -7,6 +7,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api_services import services_field, services_filters
 from catalog.models import Title
 from catalog.selectors import TitleFilters
 from streamrec.api_errors import INVALID, UNAUTHENTICATED
@@ -25,6 +26,7 @@ class RecommendationQuerySerializer(serializers.Serializer):
     platform = SafeCharField(help_text="platform slug, e.g. netflix")
     novelty = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, default=None, allow_null=True,
                                      help_text="popular (0) <-> lesser-known (1) for this request; default: the user's own dial")
+    services = services_field()
 
 
 def _validated_query(params) -> dict:
@@ -70,7 +72,7 @@ class MyRecommendationsView(APIView):
     )
     def get(self, request):
         data = recommendation_query(request.query_params)
-        filters = TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"])
+        filters = services_filters(request, data["services"], TitleFilters(genre=data["genre"], kind=data["kind"], platform=data["platform"]))
         # Rounded to the dial's hundredths: every distinct value is its own cache entry.
         novelty = round(data["novelty"], 2) if data["novelty"] is not None else None
         pipeline_request = RecommendationRequest(user_id=request.user.pk, n=data["n"], filters=filters, novelty=novelty)

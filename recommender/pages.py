@@ -12,12 +12,13 @@ from django.urls import reverse
 
 from catalog import discovery
 from catalog.models import Title
-from catalog.selectors import TitleFilters, title_ids_matching
+from catalog.selectors import POPULAR_RANKED, TitleFilters, title_ids_matching
 from ratings.selectors import continue_watching, dismissed_title_ids, user_scores
 
 from . import serving
 from .pipeline import Because, Recommendation, RecommendationRequest, Taste
 from .pipeline import recommend as run_pipeline
+from .new_on_services import new_on_services
 from .predictions import predicted_for, similar_titles
 
 ROW_SIZE = 12
@@ -47,7 +48,7 @@ def cards_from(recommendations: list[Recommendation]) -> list[Card]:
 
 
 def has_filters(filters: TitleFilters) -> bool:
-    return bool(filters.search or filters.genre or filters.kind or filters.platform)
+    return bool(filters.search or filters.genre or filters.kind or filters.platform or filters.platforms)
 
 
 def _with_predictions(user, titles: list[Title], note: str = "") -> list[Card]:
@@ -69,9 +70,11 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
     """The rows of the home page and whether the first one is personal.
 
     Signed-in users who started titles get "Continue watching" after the first row.
-    Personal users get: top picks, "Because you rated …" (titles like their favourites), their
-    favourite genres, new on each platform, popular now, lesser-known gems in their predicted
-    order. Everyone else: the best loved titles, popular now, lesser-known ones by damped average.
+    Personal users get: top picks, new on their services (``new_on_services``), "Because you rated …"
+    (titles like their favourites), their favourite genres, new on each platform, popular now,
+    lesser-known gems in their predicted order. Everyone else: the best loved titles, new on their
+    services, popular now, lesser-known ones by damped average. ``filters.platforms`` (a person's
+    services) keeps every row to those platforms.
     """
     rows: list[Row] = []
     authenticated = user.is_authenticated
@@ -97,29 +100,37 @@ def home_rows(user, filters: TitleFilters = TitleFilters(), per_row: int = ROW_S
             rows.append(Row("continue", "Continue watching", [Card(v.title, note=_progress_note(v)) for v in watching],
                             reverse("ratings:watch-history")))
             shown.update(v.title_id for v in watching)
+        fresh = [r for r in new_on_services(user, per_row * 2, filters=dataclasses.replace(filters, platforms=()))
+                 if r.title.pk not in shown][:per_row]
+        shown.update(r.title.pk for r in fresh)
+        if fresh:
+            rows.append(Row("new-on-services", "New on your services for you", cards_from(fresh)))
     if personal:
         for liked, score in discovery.liked_titles(user, k=2):
-            similar = keep(similar_titles(liked, per_row * 3))
+            similar = keep(similar_titles(liked, per_row * 3, platforms=filters.platforms))
             if similar:
                 rows.append(Row(f"because-{liked.pk}", f"Because you rated {liked.name} {score:g} ★", _with_predictions(user, similar), liked.get_absolute_url()))
         if not filters.genre:
             for genre in discovery.favourite_genres(user, k=2):
-                picks = recommend(user, per_row * 3, TitleFilters(genre=genre, kind=filters.kind, platform=filters.platform, search=filters.search))
+                picks = recommend(user, per_row * 3, dataclasses.replace(filters, genre=genre, lesser_known=False))
                 picks = [r for r in picks if r.title.pk not in shown][:per_row]
                 shown.update(r.title.pk for r in picks)
                 if picks:
                     link = reverse("recommender:for-you") + "?" + urlencode({"genre": genre})
                     rows.append(Row(f"genre-{genre}", f"{genre} for you", cards_from(picks), link))
-    platforms = discovery.platforms_with_recent_additions(limit=3)
+    platforms = discovery.platforms_with_recent_additions(limit=50 if filters.platforms else 3)
     if filters.platform:
         platforms = [p for p in platforms if p.slug == filters.platform]
+    if filters.platforms:
+        platforms = [p for p in platforms if p.slug in filters.platforms]
     for platform in platforms:
         new = discovery.new_on_platform(platform, per_row * 2, exclude_ids=seen, kind=filters.kind, genre=filters.genre)
         new = keep(new)
         if new:
             link = reverse("catalog:title-list") + "?" + urlencode({"platform": platform.slug, "sort": "newest"})
             rows.append(Row(f"new-{platform.slug}", f"New on {platform.name}", _with_predictions(user, new), link))
-    now = keep([t for t, _ in discovery.popular_now(per_row * 3, exclude_ids=seen)])
+    # Over-fetched when kept to some platforms: most of the ranking may be elsewhere.
+    now = keep([t for t, _ in discovery.popular_now(per_row * 3 if allowed is None else POPULAR_RANKED, exclude_ids=seen)])
     if now:
         rows.append(Row("popular-now", "Popular now", _with_predictions(user, now), reverse("catalog:title-list")))
     if not filters.search:  # after "Popular now", which keeps its titles

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from catalog.models import Title
 from catalog.personalization import TitleOutlook
-from catalog.selectors import popular_sharing_a_genre
+from catalog.selectors import TitleFilters, popular_sharing_a_genre, title_ids_matching
 from catalog.summaries import title_summaries
 from ratings.selectors import user_scores
 
@@ -58,15 +58,17 @@ def ranked_for_user(user, queryset: QuerySet[Title]) -> list[tuple[int, float]]:
     return [(t, round(s, 1)) for t, s in ranked]
 
 
-def similar_titles(title: Title, n: int = 10) -> list[Title]:
+def similar_titles(title: Title, n: int = 10, platforms: tuple[str, ...] = ()) -> list[Title]:
     """Titles like ``title``: nearest by item factors, or popular titles sharing a genre when the
-    model does not know it."""
+    model does not know it; on any of ``platforms`` when given (a person's services: the nearest are
+    chosen among the titles on them, so the list is as long as it would be unfiltered)."""
     model = serving.current_model()
-    neighbours = model.similar(title.pk, n + 10) if model is not None else []
+    allowed = title_ids_matching(TitleFilters(platforms=platforms)) if platforms else None
+    neighbours = model.similar(title.pk, n + 10, allowed_title_ids=allowed) if model is not None else []
     if neighbours:
         found = title_summaries([title_id for title_id, _ in neighbours])
         return [found[title_id] for title_id, _ in neighbours if title_id in found][:n]
-    return popular_sharing_a_genre(title, n)
+    return popular_sharing_a_genre(title, n, platforms)
 
 
 def title_outlook(user, title: Title, rated: bool, similar_ids: list[int]) -> TitleOutlook:

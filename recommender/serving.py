@@ -95,20 +95,24 @@ class LoadedModel:
             **arrays,
         )
 
-    def similar(self, title_id: int, n: int, config: likeness.LikenessConfig = likeness.LikenessConfig()) -> list[tuple[int, float]]:
+    def similar(self, title_id: int, n: int, config: likeness.LikenessConfig = likeness.LikenessConfig(),
+                allowed_title_ids=None) -> list[tuple[int, float]]:
         """The ``n`` titles most like ``title_id`` in their factors and their content
-        (``recommender.likeness``), as (title id, likeness)."""
+        (``recommender.likeness``), as (title id, likeness), among ``allowed_title_ids`` when given
+        (a person's services)."""
         row = self.row_of_title.get(title_id)
         if row is None or n <= 0:
             return []
         similarity = likeness.likeness(self.unit_qi, self.content, row, config)
         similarity[row] = -np.inf
+        if allowed_title_ids is not None:
+            similarity[~np.isin(self.factors.title_ids, np.asarray(allowed_title_ids, dtype=np.int64))] = -np.inf
         k = min(n, len(similarity) - 1)
         if k <= 0:
             return []
         best = np.argpartition(-similarity, k - 1)[:k]
         best = best[np.argsort(-similarity[best], kind="stable")]
-        return [(int(self.factors.title_ids[r]), float(similarity[r])) for r in best]
+        return [(int(self.factors.title_ids[r]), float(similarity[r])) for r in best if similarity[r] > -np.inf]
 
     def predict_one(self, scores: dict[int, float], title_id: int) -> float | None:
         row = self.row_of_title.get(title_id)

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from catalog import discovery
 from catalog.choices import filter_choices
 from catalog.models import Title
+from catalog.my_services import services_of
 from catalog.selectors import TitleFilters
 from ratings.models import NOVELTY_STOPS
 from ratings.selectors import known_title_count, novelty_of
@@ -45,7 +46,8 @@ def filters_from(request) -> TitleFilters:
 @login_required
 def for_you(request):
     n = count_from(request, 20, MAX_RECOMMENDATIONS)
-    filters = filters_from(request)
+    services = services_of(request.user)
+    filters = services.filters(filters_from(request))
     genres = [g.strip() for g in request.GET.getlist("genre") if g.strip()][:10]
     recommendations = pages.for_you(request.user, n, filters, genres)
     return render(
@@ -62,6 +64,7 @@ def for_you(request):
             "n": n,
             "novelty": novelty_of(request.user),
             "novelty_stops": NOVELTY_STOPS,
+            "services": services,
         },
     )
 
@@ -121,7 +124,8 @@ def model_versions(request):
 
 
 def home(request):
-    filters = filters_from(request)
+    services = services_of(request.user)
+    filters = services.filters(filters_from(request))
     per_row = count_from(request, ROW_SIZE, MAX_ROW_SIZE)
     rows, personal = home_rows(request.user, filters, per_row)
     return render(
@@ -136,5 +140,6 @@ def home(request):
             "has_filters": any(request.GET.get(k) for k in ("genre", "kind", "platform", "n")),
             **choices_context(),
             "n": per_row,
+            "services": services,
         },
     )

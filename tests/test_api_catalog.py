@@ -90,7 +90,8 @@ def test_title_detail_lists_people_and_platforms(api_client, rated_catalog):
     assert [(p["name"], p["role"], p["character"]) for p in body["people"]] == [
         ("Al Pacino", "actor", "Vincent Hanna"), ("Michael Mann", "director", ""),
     ]
-    assert body["platforms"] == [{"slug": "netflix", "name": "Netflix", "platform_item_id": "s2", "date_added": "2021-02-05"}]
+    assert body["platforms"] == [{"slug": "netflix", "name": "Netflix", "colour": "#4b5563", "logo_url": "", "platform_item_id": "s2",
+                                  "date_added": "2021-02-05", "mine": False}]
 
 
 @pytest.mark.parametrize("path", ["abc", "0", str(10**30), "-3"])

@@ -2,7 +2,6 @@
 watch history page (delete an entry, pause, clear), and lists that learn from watching alone."""
 import datetime
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 

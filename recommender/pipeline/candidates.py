@@ -1,5 +1,11 @@
 """Stage 2: candidate selection. The titles a list may hold: the catalog within the request's
-filters, less what the user rated or hid."""
+filters, less what the user rated or hid.
+
+A person's streaming services are one of those filters (``TitleFilters.platforms``, set by the pages
+and by ``services=mine``): they narrow the candidates here, before scoring, so the scorer's best
+``pool × n`` are all titles the person can watch. Filtering the scored list afterwards instead would
+need the scorer to over-fetch by an unknown factor (a small platform holds a few percent of the
+catalog) and could still come back empty."""
 from dataclasses import dataclass
 
 import numpy as np

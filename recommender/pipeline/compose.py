@@ -27,7 +27,7 @@ class RecommendationPipeline:
         pool = request.n * self.reranker.config.pool
         scored = self.scorer(model=model, history=history, candidates=candidates, n=pool)
         if not scored and self.fallback is not None:
-            scored = self.fallback(history=history, filters=request.filters, n=pool)
+            scored = self.fallback(history=history, filters=request.filters, n=pool, candidates=candidates)
         return history, self.reranker(scored=scored, history=history, n=request.n, model=model,
                                       novelty=request.novelty if request.novelty is not None else history.novelty)
 

@@ -30,8 +30,15 @@ class ModelScorer:
 
 
 class PopularityScorer:
-    """The same for everybody: damped (Bayesian) average rating, within the request's filters."""
+    """The same for everybody: damped (Bayesian) average rating, within the request's filters. A list
+    kept to a person's services is never empty while titles are on them: when too few of those were
+    ever rated, the unrated candidates follow, most recently imported first (with no stars: 0.0)."""
 
-    def __call__(self, *, history: History, filters: TitleFilters, n: int) -> list[ScoredTitle]:
+    def __call__(self, *, history: History, filters: TitleFilters, n: int, candidates: Candidates | None = None) -> list[ScoredTitle]:
         ranked = popular_title_ids(n, exclude_ids=history.seen_ids(), filters=filters)
-        return [ScoredTitle(title_id, round(score, 2), False) for title_id, score in ranked]
+        scored = [ScoredTitle(title_id, round(score, 2), False) for title_id, score in ranked]
+        if filters.platforms and candidates is not None and len(scored) < n:
+            taken = {item.title_id for item in scored}
+            unrated = (int(title_id) for title_id in candidates.ids[::-1] if int(title_id) not in taken)
+            scored += [ScoredTitle(title_id, 0.0, False) for title_id, _ in zip(unrated, range(n - len(scored)))]
+        return scored

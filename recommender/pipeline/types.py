@@ -108,4 +108,6 @@ class Recommendation:
             return str(self.taste)
         if self.personalized:
             return f"Predicted {self.predicted_rating:g} stars for you from your ratings"
+        if not self.predicted_rating:  # PopularityScorer's unrated titles on a person's services
+            return "On your services; nobody on StreamRec has rated it yet"
         return "Popular with StreamRec viewers; rate a few titles for personal picks"
