@@ -295,4 +295,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # faiss tells at INFO which of its builds it tried to load, in every process that imports it.
+    "loggers": {"faiss.loader": {"level": "WARNING"}},
 }
