@@ -184,8 +184,10 @@ def main() -> None:
               f"{r['exact_p50']:.2f} | {r['exact_p50'] / r['p50']:.1f}x | {r['f_recall']:.3f} | {r['f_p50']:.2f} ({r['f_cpu_p50']:.2f}) | "
               f"{r['f_exact_p50']:.2f} | {r['fallbacks']} / {2 * r['queries']} | {r['peak_rss_mib']:.0f} |", flush=True)
     last = rows[-1]
-    goal = last["recall"] >= 0.95 and last["p50"] <= 5.0
-    print(f"goal at {last['titles']:,} titles (recall@10 >= 0.95, top-10 <= 5 ms): {'met' if goal else 'NOT met'}")
+    print(f"load average at the end (2 cores shared): {os.getloadavg()[0]:.1f}")
+    for label, recall, ms in (("no filter", last["recall"], last["p50"]), ("10 % filter", last["f_recall"], last["f_p50"])):
+        goal = recall >= 0.95 and ms <= 5.0
+        print(f"goal at {last['titles']:,} titles, {label} (recall@10 >= 0.95, top-10 <= 5 ms): {'met' if goal else 'NOT met'}")
     print(f"titles={last['titles']} recall@10={last['recall']:.3f} p50_ms={last['p50']:.2f} exact_p50_ms={last['exact_p50']:.2f} "
           f"filtered_recall@10={last['f_recall']:.3f} filtered_p50_ms={last['f_p50']:.2f}")
 

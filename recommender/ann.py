@@ -6,14 +6,16 @@ between ``x_i = [order_factors[i], order_base[i]]`` and ``q = [v, 1]``. The inde
 inner products as nearest neighbours in L2 after the reduction of Bachrach et al. (RecSys 2014):
 every title gets one more coordinate ``sqrt(M^2 - |x_i|^2)`` (``M`` the largest norm) and the query
 a 0 there, so ``|q' - x_i'|^2 = |q|^2 + M^2 - 2 q . x_i``: the nearest title is the best scored one.
-The index therefore approximates nothing in the score; what it can miss is a title in a cell it
-did not probe (IVF), or one whose 8-bit code ranked it just below the candidates fetched.
-Candidates are then scored exactly, in float32 by the same arithmetic as the exact scan.
+The index therefore retrieves on the whole order score, not on one of its parts; what it can miss
+is a title in a cell it did not probe (IVF: ``settings.ANN_NPROBE`` of about sqrt(titles) cells),
+or one whose 4-bit product-quantizer code ranked it below the candidates fetched. Candidates are
+then scored exactly, in float32 by the same arithmetic as the exact scan.
 
-Filters and exclusions hold exactly: the index is asked for more candidates than needed (more
-again the fewer titles the filter keeps), candidates outside the allowed ids or among the user's
-rated titles are dropped, and when fewer than ``n`` survive, or the filter keeps so few titles
-that the fetch would be too large, the exact scan (``scoring.top_rows``) answers instead.
+Filters and exclusions hold exactly: every candidate is checked against the allowed title ids and
+the user's rated titles. A broad filter is applied by fetching 1 / (the share of titles it keeps)
+times more candidates; a narrow one inside the index scan, as a bitmap of its rows. When fewer than
+``n`` candidates survive, or even the bitmap path would need too many, the exact scan
+(``scoring.top_rows``) answers instead.
 
 Invalidation: an index belongs to one artifact. Training builds it from the artifact's own arrays
 when the catalog has at least ``settings.ANN_MIN_TITLES`` titles; it is stored beside the artifact

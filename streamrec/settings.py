@@ -270,7 +270,7 @@ if MODEL_STORAGE == "filesystem":
 elif MODEL_STORAGE == "s3":
     if not os.environ.get("STREAMREC_MODEL_BUCKET"):
         raise ImproperlyConfigured("STREAMREC_MODEL_STORAGE=s3 needs STREAMREC_MODEL_BUCKET")
-    # Credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, an
+    # Credentials come from boto3's usual chain (the standard AWS environment variables, an
     # instance or pod role). A name is never overwritten: a second file of the same name gets a
     # suffix, and the version records the name it was stored under.
     STORAGES["models"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
