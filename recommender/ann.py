@@ -127,7 +127,8 @@ class OrderIndex:
         query = np.zeros((1, self.index.d), dtype=np.float32)
         query[0, :len(vector)] = vector
         query[0, len(vector)] = 1.0
-        selector = None if mask is None else faiss.IDSelectorBitmap(np.packbits(mask, bitorder="little"))
+        bitmap = None if mask is None else np.packbits(mask, bitorder="little")  # alive while faiss reads it
+        selector = None if bitmap is None else faiss.IDSelectorBitmap(bitmap)
         _, labels = self.index.search(query, k, params=faiss.SearchParametersIVF(nprobe=self.nprobe, sel=selector))
         found = labels[0]
         return found[found >= 0]
