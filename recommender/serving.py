@@ -8,14 +8,15 @@ artifact is immutable and versioned, so every process that loads version N serve
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from django.conf import settings
 from scipy.sparse import csr_matrix
 
 from streamrec.cache import MISSING, serving_version_id
 
-from . import likeness, neighbours, ranking, scoring, services, storage
+from . import ann, likeness, neighbours, ranking, scoring, services, storage
 from .beyond_accuracy import ItemFacts
 from .models import ModelVersion
 from .selectors import fallback_versions, serving_version
@@ -57,18 +58,19 @@ class LoadedModel:
     title_facts: ItemFacts | None = field(default=None, repr=False)
     # Each title's content row for "more like this" (``recommender.likeness``); None without.
     content: csr_matrix | None = field(default=None, repr=False)
+    # The approximate top-N index (``recommender.ann``) of a big catalog; None: every top-N scans.
+    order_index: ann.OrderIndex | None = field(default=None, repr=False)
 
     @classmethod
     def from_factors(cls, version_id: int, factors: storage.FactorModel) -> "LoadedModel":
         scoring.warm_up()
         norms = np.linalg.norm(factors.qi, axis=1, keepdims=True)
         item_base32 = (factors.global_mean + factors.bi).astype(np.float32)
-        parts, arrays = [factors.qi], {"order_base": item_base32}
+        order_factors, order_base = order_arrays(factors)
+        arrays = {"order_base": order_base}
         width = 0
         if factors.has_ranking:
             width = factors.ranking_qi.shape[1]
-            parts.insert(0, factors.ranking_qi)
-            arrays["order_base"] = (factors.ranking_bi + factors.ranking_weight * (factors.global_mean + factors.bi)).astype(np.float32)
             arrays["ranking_gram"] = ranking.regularised_gram(factors.ranking_qi, factors.ranking_reg)
         if factors.has_title_facts:
             genres = csr_matrix((np.ones(len(factors.genre_indices)), factors.genre_indices, factors.genre_indptr),
@@ -76,9 +78,10 @@ class LoadedModel:
             arrays["title_facts"] = ItemFacts(np.asarray(factors.title_counts, dtype=np.float64), len(factors.user_ids), genres)
         arrays["content"] = likeness.content_rows(factors, arrays["title_facts"].genres if "title_facts" in arrays else None)
         if factors.has_neighbours:
-            parts.append(factors.neighbour_qi)
             arrays["neighbour_basis"] = np.asarray(factors.neighbour_basis, dtype=np.float64)
-        order_factors = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+        if factors.order_index is not None:
+            arrays["order_index"] = ann.OrderIndex(ann.deserialize(factors.order_index), settings.ANN_NPROBE)
+            factors = replace(factors, order_index=None)  # one copy in memory: faiss's
         if factors.has_ranking:
             # A copy, not a view of ``order_factors``: the fold-in kernel is compiled (at set-up,
             # ``scoring.warm_up``) for contiguous arrays, and a strided view would make numba
@@ -190,15 +193,39 @@ class LoadedModel:
         if self.neighbour_basis is not None:
             parts.append(neighbours.user_vector(self.neighbour_basis, rows, targets, self.factors.neighbour_min_rating))
         order_vector = np.concatenate(parts)
-        allowed = np.zeros(0, dtype=np.bool_)
+        allowed_ids = None
         if allowed_title_ids is not None:
-            allowed = np.isin(self.factors.title_ids, np.asarray(allowed_title_ids, dtype=np.int64))
-        best = scoring.top_rows(self.order_factors, self.order_base, order_vector.astype(np.float32), rows, allowed, n)
+            allowed_ids = np.asarray(allowed_title_ids, dtype=np.int64)
+            if np.any(allowed_ids[1:] < allowed_ids[:-1]):  # candidates come sorted; other callers may not
+                allowed_ids = np.sort(allowed_ids)
+        best = self.best_rows(order_vector.astype(np.float32), rows, allowed_ids, n)
         stars = self.item_base32[best] + np.float32(user_bias) + self.qi32[best] @ user_vector.astype(np.float32)
         np.clip(stars, 0.5, 5.0, out=stars)
         order = self.order_base[best] + self.order_factors[best] @ order_vector.astype(np.float32)
         return [(int(self.factors.title_ids[row]), float(star), float(score))
                 for row, star, score in zip(best, stars, order, strict=True)]
+
+    def best_rows(self, order_vector: np.ndarray, excluded: np.ndarray, allowed_ids: np.ndarray | None, n: int) -> np.ndarray:
+        """The ``n`` best rows by order score, never an ``excluded`` row, only titles in the sorted
+        ``allowed_ids`` when given: through the index when the model has one, else the exact scan."""
+        if self.order_index is not None:
+            return ann.top_rows(self.order_index, self.order_factors, self.order_base, order_vector, excluded, n,
+                                self.factors.title_ids, allowed_ids).rows
+        allowed = np.zeros(0, dtype=np.bool_) if allowed_ids is None else ann.members(allowed_ids, self.factors.title_ids)
+        return scoring.top_rows(self.order_factors, self.order_base, order_vector, excluded, allowed, n)
+
+
+def order_arrays(factors: storage.FactorModel) -> tuple[np.ndarray, np.ndarray]:
+    """Each title's order row [ranking_qi | qi | neighbour_qi] (the parts the artifact has) in
+    single precision, and the constant part of its order score (see ``LoadedModel``)."""
+    parts = [factors.qi]
+    order_base = factors.global_mean + factors.bi
+    if factors.has_ranking:
+        parts.insert(0, factors.ranking_qi)
+        order_base = factors.ranking_bi + factors.ranking_weight * (factors.global_mean + factors.bi)
+    if factors.has_neighbours:
+        parts.append(factors.neighbour_qi)
+    return np.ascontiguousarray(np.hstack(parts), dtype=np.float32), np.asarray(order_base, dtype=np.float32)
 
 
 _lock = threading.Lock()

@@ -1,12 +1,21 @@
-"""Model artifacts on disk: fitted factors saved as a versioned .npz file with a checksum."""
+"""Model artifacts: fitted factors saved as a versioned .npz file with a checksum, through Django's
+storage API (``STORAGES["models"]``: a local folder by default, an S3 bucket for several web
+machines), with the approximate top-N index beside it when the model has one (``recommender.ann``).
+
+The artifact's SHA-256 is recorded on its ``ModelVersion``; the index's SHA-256 and name are
+recorded inside the artifact, so one checksum vouches for both and a corrupted index is refused
+like a corrupted artifact."""
 import dataclasses
 import hashlib
 import io
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 
 from .beyond_accuracy import genre_matrix
 from .content import TitleContent, tfidf_matrix
@@ -58,6 +67,9 @@ class FactorModel:
     content_indptr: np.ndarray | None = None
     content_indices: np.ndarray | None = None
     content_data: np.ndarray | None = None
+    # The serialized faiss index over the order score (``recommender.ann``), as bytes; None below
+    # ``settings.ANN_MIN_TITLES`` titles. Stored in its own file beside the artifact.
+    order_index: np.ndarray | None = None
 
     @property
     def has_ranking(self) -> bool:
@@ -151,8 +163,21 @@ NEIGHBOUR_SCALARS = ("neighbour_min_rating",)
 FACT_ARRAYS = ("title_counts", "genre_names", "genre_indptr", "genre_indices", "content_indptr", "content_indices", "content_data")
 
 
-def save(model: FactorModel, path: Path) -> str:
-    """Write ``model`` to ``path`` atomically and return the file's SHA-256."""
+def model_storage():
+    """Where artifacts are kept: ``STORAGES["models"]``."""
+    return storages["models"]
+
+
+@dataclass(frozen=True)
+class StoredArtifact:
+    """The storage name an artifact was saved under and its SHA-256."""
+
+    name: str
+    sha256: str
+
+
+def encode(model: FactorModel, index_name: str = "", index_sha256: str = "") -> bytes:
+    """The artifact's bytes: an .npz of ``model``'s arrays, naming its index file when it has one."""
     buffer = io.BytesIO()
     optional = {}
     if model.has_ranking:
@@ -162,6 +187,8 @@ def save(model: FactorModel, path: Path) -> str:
         optional.update({name: getattr(model, name) for name in NEIGHBOUR_ARRAYS})
         optional.update({name: np.array(getattr(model, name)) for name in NEIGHBOUR_SCALARS})
     optional.update({name: getattr(model, name) for name in FACT_ARRAYS if getattr(model, name) is not None})
+    if index_name:
+        optional.update(order_index_name=np.array(index_name), order_index_sha256=np.array(index_sha256))
     np.savez(
         buffer,
         global_mean=np.array(model.global_mean),
@@ -174,26 +201,50 @@ def save(model: FactorModel, path: Path) -> str:
         reg=np.array(model.reg),
         **optional,
     )
-    data = buffer.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
-    return hashlib.sha256(data).hexdigest()
+    return buffer.getvalue()
 
 
-def load(path: Path, expected_sha256: str) -> FactorModel:
-    """Read an artifact, refusing it when it is missing or its checksum differs."""
+def save(model: FactorModel, name: str) -> StoredArtifact:
+    """Write ``model`` (and its index) to the models storage under ``name`` (``model-v7.npz``).
+
+    The index goes first and the artifact last, so an artifact never names a missing index; the
+    storage keeps an existing file of the same name and saves under another (returned)."""
+    index_name = index_sha256 = ""
+    if model.order_index is not None:
+        index_bytes = np.asarray(model.order_index, dtype=np.uint8).tobytes()
+        index_sha256 = hashlib.sha256(index_bytes).hexdigest()
+        index_name = model_storage().save(f"{os.path.splitext(name)[0]}.faiss", ContentFile(index_bytes))
+    data = encode(model, index_name, index_sha256)
+    stored = model_storage().save(name, ContentFile(data))
+    return StoredArtifact(stored, hashlib.sha256(data).hexdigest())
+
+
+def read(name: str) -> bytes:
+    """A stored file's bytes. An absolute path is a file of this machine (versions recorded before
+    artifacts went through the storage API); any other name is read from the models storage."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ArtifactError(f"cannot read model artifact {path}: {exc}") from exc
+        if os.path.isabs(name):
+            return Path(name).read_bytes()
+        with model_storage().open(name, "rb") as stored:
+            return stored.read()
+    except Exception as exc:  # a missing file, a storage (S3) that refuses or does not answer
+        raise ArtifactError(f"cannot read model artifact {name}: {exc}") from exc
+
+
+def checked(name: str, expected_sha256: str, what: str = "model artifact") -> bytes:
+    data = read(name)
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
-        raise ArtifactError(f"model artifact {path} is corrupted (sha256 {actual}, expected {expected_sha256})")
+        raise ArtifactError(f"{what} {name} is corrupted (sha256 {actual}, expected {expected_sha256})")
+    return data
+
+
+def load(name: str | Path, expected_sha256: str) -> FactorModel:
+    """Read an artifact and its index, refusing either when it is missing or its checksum differs."""
+    data = checked(str(name), expected_sha256)
     with np.load(io.BytesIO(data)) as arrays:
-        # Artifacts written before the ranking model or the neighbour term existed lack their
-        # arrays; they still serve.
+        # Artifacts written before the ranking model, the neighbour term or the index existed
+        # lack their arrays; they still serve.
         optional = {}
         if "ranking_qi" in arrays:
             optional = {name: arrays[name] for name in RANKING_ARRAYS}
@@ -202,6 +253,9 @@ def load(path: Path, expected_sha256: str) -> FactorModel:
             optional.update({name: arrays[name] for name in NEIGHBOUR_ARRAYS})
             optional.update({name: float(arrays[name]) for name in NEIGHBOUR_SCALARS})
         optional.update({name: arrays[name] for name in FACT_ARRAYS if name in arrays})
+        if "order_index_name" in arrays:
+            index_bytes = checked(str(arrays["order_index_name"]), str(arrays["order_index_sha256"]), "approximate top-N index")
+            optional["order_index"] = np.frombuffer(index_bytes, dtype=np.uint8)
         return FactorModel(
             global_mean=float(arrays["global_mean"]),
             user_ids=arrays["user_ids"],

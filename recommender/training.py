@@ -20,7 +20,7 @@ from surprise import Dataset, Reader
 
 from ratings.selectors import ratings_frame
 
-from . import algorithms, evaluation, new_users, storage, tuning
+from . import algorithms, ann, evaluation, new_users, storage, tuning
 from .content import place_cold_titles, tfidf_matrix
 from .models import ModelVersion
 from .selectors import (
@@ -30,7 +30,7 @@ from .selectors import (
     unrated_active_title_ids,
 )
 from .services import activate_version, record_artifact_error
-from .serving import load_version
+from .serving import load_version, order_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -163,10 +163,22 @@ def with_title_facts(factors: storage.FactorModel) -> storage.FactorModel:
     return dataclasses.replace(factors, title_counts=counts).with_genres(title_genres(ids)).with_content(title_contents(ids))
 
 
+def with_order_index(factors: storage.FactorModel) -> storage.FactorModel:
+    """``factors`` with a fresh approximate top-N index over its own order arrays when it has at
+    least ``settings.ANN_MIN_TITLES`` titles, else without one (an index read with a model that
+    has since gained titles covers only the old ones, so it is never carried over)."""
+    if len(factors.title_ids) < settings.ANN_MIN_TITLES:
+        return dataclasses.replace(factors, order_index=None)
+    started = time.perf_counter()
+    index = ann.build_index(*order_arrays(factors))
+    logger.info("approximate top-N index over %d titles built in %.1f s", len(factors.title_ids), time.perf_counter() - started)
+    return dataclasses.replace(factors, order_index=np.frombuffer(ann.serialize(index), dtype=np.uint8))
+
+
 def save_artifact(version: ModelVersion, factors: storage.FactorModel) -> None:
-    path = settings.MODEL_DIR / f"model-v{version.pk}.npz"
-    version.artifact_sha256 = storage.save(factors, path)
-    version.artifact_path = str(path)
+    stored = storage.save(with_order_index(factors), f"model-v{version.pk}.npz")
+    version.artifact_sha256 = stored.sha256
+    version.artifact_path = stored.name
 
 
 def derive_version_with_new_titles() -> ModelVersion | None:

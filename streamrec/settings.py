@@ -304,8 +304,33 @@ CATALOG_PERSONALIZATION = "recommender.predictions"
 # Called by each web worker before its first request (streamrec/gunicorn_conf.py): loads the serving
 # model and its compiled kernels and fills the shared lists of the first pages.
 PROCESS_WARM_UP = "recommender.pages.warm_up_process"
-# Recommender: where model artifacts live (shared by every process that serves the site).
+# Recommender: model artifacts go through Django's storage API (STORAGES["models"]), so every web
+# machine and worker reads the same files: a local folder (the default; shared by the processes of
+# one machine, or by several over a network file system) or an S3 bucket (django-storages).
 MODEL_DIR = Path(os.environ.get("STREAMREC_MODEL_DIR", BASE_DIR / "var" / "models"))
+MODEL_STORAGE = os.environ.get("STREAMREC_MODEL_STORAGE", "filesystem")
+if MODEL_STORAGE == "filesystem":
+    STORAGES["models"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MODEL_DIR}}
+elif MODEL_STORAGE == "s3":
+    if not os.environ.get("STREAMREC_MODEL_BUCKET"):
+        raise ImproperlyConfigured("STREAMREC_MODEL_STORAGE=s3 needs STREAMREC_MODEL_BUCKET")
+    # Credentials come from boto3's usual chain (the standard AWS environment variables, an
+    # instance or pod role). A name is never overwritten: a second file of the same name gets a
+    # suffix, and the version records the name it was stored under.
+    STORAGES["models"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["STREAMREC_MODEL_BUCKET"],
+        "location": os.environ.get("STREAMREC_MODEL_PREFIX", "models"),
+        "endpoint_url": os.environ.get("STREAMREC_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("STREAMREC_S3_REGION") or None,
+        "file_overwrite": False,
+    }}
+else:
+    raise ImproperlyConfigured(f"STREAMREC_MODEL_STORAGE must be filesystem or s3, not {MODEL_STORAGE!r}")
+# Approximate top-N (recommender/ann.py): training builds a faiss index with the artifact when the
+# model has at least this many titles; below it every request scans the catalog exactly.
+ANN_MIN_TITLES = int(os.environ.get("STREAMREC_ANN_MIN_TITLES", "100000"))
+# Index cells a query probes: more finds more of the exact top-N and costs time (bench/bench_ann.py).
+ANN_NPROBE = int(os.environ.get("STREAMREC_ANN_NPROBE", "32"))
 # Real datasets for benchmarks; never copied into the repository.
 DATASETS_DIR = Path(os.environ.get("STREAMREC_DATASETS_DIR", BASE_DIR.parent / "shared" / "datasets"))
 
@@ -314,4 +339,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # faiss tells at INFO which of its builds it tried to load, in every process that imports it.
+    "loggers": {"faiss.loader": {"level": "WARNING"}},
 }

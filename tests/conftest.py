@@ -20,6 +20,8 @@ PASSWORD = "a-Str0ng-password!"
 def model_dir(settings, tmp_path):
     """Every test writes model artifacts to its own folder and starts with nothing loaded or cached."""
     settings.MODEL_DIR = tmp_path / "models"
+    settings.STORAGES = {**settings.STORAGES, "models": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                                         "OPTIONS": {"location": settings.MODEL_DIR}}}
     serving.forget()
     try:
         cache.clear()

@@ -1,6 +1,5 @@
 """The retrain task through a real Celery worker process, over Redis, on the test database."""
 import os
-from pathlib import Path
 
 import pytest
 import redis
@@ -53,7 +52,7 @@ def test_retrain_in_a_worker_changes_recommendations(worker, settings):
     version = ModelVersion.objects.get()
     assert version.status == ModelVersion.Status.READY, version.error
     assert version.n_ratings == Rating.objects.count()
-    assert Path(version.artifact_path).parent == settings.MODEL_DIR
+    assert (settings.MODEL_DIR / version.artifact_path).exists()
     # The worker's activation sets the shared serving-version key once it commits (moments after the
     # status is saved); this process had kept "no version" there when it served ``before``.
     wait_for(lambda: shared.get(SERVING_VERSION) == version.pk, 10, "the worker to publish the version it activated")

@@ -103,11 +103,11 @@ def test_importing_new_titles_places_them_in_the_serving_model(taste_catalog, tm
 
 
 def test_a_corrupted_serving_artifact_is_not_extended_and_the_task_does_not_fail(taste_catalog):
-    from pathlib import Path
+    from django.conf import settings
 
     previous = train_model_version(params=SEEDED).version
     broken = train_model_version(params=SEEDED).version
-    Path(broken.artifact_path).write_bytes(b"not a model")
+    (settings.MODEL_DIR / broken.artifact_path).write_bytes(b"not a model")
     new_title("Action", "Imported While Broken")
     assert place_new_titles.delay().get() == {"version": None}
     assert serving_version() == broken and ModelVersion.objects.count() == 2

@@ -3,10 +3,10 @@ producing a worse model. Pages and the API keep answering from an intact model (
 list), the serving version does not change behind anyone's back, and staff see what went wrong.
 """
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -55,7 +55,7 @@ def test_corrupted_serving_artifact_the_previous_version_serves_and_staff_see_it
     previous = train_model_version(params={"random_state": 0}).version
     latest = train_model_version(params={"random_state": 0}).version
     assert serving_version() == latest
-    artifact = Path(latest.artifact_path)
+    artifact = settings.MODEL_DIR / latest.artifact_path
     intact = artifact.read_bytes()
     artifact.write_bytes(b"\x00junk" * 100)
 
@@ -94,7 +94,7 @@ def test_corrupted_serving_artifact_the_previous_version_serves_and_staff_see_it
 
 def test_missing_artifact_and_no_intact_version_popular_titles_serve(taste_catalog, fan, staff):
     only = train_model_version().version
-    Path(only.artifact_path).unlink()
+    (settings.MODEL_DIR / only.artifact_path).unlink()
 
     personalized, items = recommendations(fan)
     assert not personalized and len(items) == 5 and not any(item["personalized"] for item in items)

@@ -79,11 +79,11 @@ def test_top_n_orders_by_ranking_score_and_returns_predicted_ratings():
                                                                   (2, pytest.approx(predicted[1]))]
 
 
-def test_save_load_round_trip_keeps_ranking_arrays(tmp_path, fitted):
+def test_save_load_round_trip_keeps_ranking_arrays(fitted):
     _, algo = fitted
     factors = FactorModel.from_algorithm(algo, reg=algo.reg_pu)
-    path = tmp_path / "model.npz"
-    loaded = storage.load(path, storage.save(factors, path))
+    stored = storage.save(factors, "model.npz")
+    loaded = storage.load(stored.name, stored.sha256)
     assert loaded.has_ranking
     np.testing.assert_array_equal(loaded.ranking_qi, factors.ranking_qi)
     np.testing.assert_array_equal(loaded.ranking_bi, factors.ranking_bi)
@@ -93,7 +93,7 @@ def test_save_load_round_trip_keeps_ranking_arrays(tmp_path, fitted):
     np.testing.assert_array_equal(loaded.neighbour_basis, factors.neighbour_basis)
     np.testing.assert_array_equal(loaded.neighbour_qi, factors.neighbour_qi)
     with pytest.raises(storage.ArtifactError):
-        storage.load(path, "0" * 64)
+        storage.load(stored.name, "0" * 64)
 
 
 def test_artifact_without_ranking_arrays_loads_and_ranks_by_rating(tmp_path):

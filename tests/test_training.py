@@ -1,7 +1,7 @@
 import statistics
-from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from surprise import AlgoBase
 
@@ -38,8 +38,8 @@ def test_training_stores_a_ready_serving_version(taste_catalog, model_dir):
     spread = statistics.pstdev(Rating.objects.values_list("score", flat=True))
     assert 0 < version.rmse < spread and 0 < version.mae < version.rmse
     assert version.duration_seconds > 0 and version.finished_at is not None
-    artifact = Path(version.artifact_path)
-    assert artifact.parent == model_dir and artifact.exists() and len(version.artifact_sha256) == 64
+    artifact = model_dir / version.artifact_path
+    assert artifact.exists() and len(version.artifact_sha256) == 64
 
 
 def test_serving_loads_once_and_picks_up_a_newer_version(taste_catalog):
@@ -90,13 +90,13 @@ def test_too_few_ratings_fails_cleanly(db):
 def test_corrupted_artifact_falls_back_to_the_previous_version(taste_catalog, user):
     previous = train_model_version().version
     latest = train_model_version().version
-    Path(latest.artifact_path).write_bytes(b"garbage")
+    (settings.MODEL_DIR / latest.artifact_path).write_bytes(b"garbage")
     assert serving.current_model().version_id == previous.pk
 
 
 def test_missing_artifact_without_fallback_serves_popular_titles(taste_catalog, user):
     only = train_model_version().version
-    Path(only.artifact_path).unlink()
+    (settings.MODEL_DIR / only.artifact_path).unlink()
     rate_like_an_action_fan(user, taste_catalog)
     recommendations = recommendations_for(user, n=5)
     assert len(recommendations) == 5 and not any(r.personalized for r in recommendations)
