@@ -12,9 +12,10 @@ from streamrec.api_fields import Pagination, SafeCharField, TitleSummarySerializ
 
 from .models import Credit, Genre, Person, Platform, Title
 from .personalization import personalization
+from .release_facts import releases_per_month, releases_per_weekday
 from .selectors import (
     TITLE_ORDERINGS, TitleBrowse, TitleFilters, genres_with_counts, listing, people, person_filmography,
-    platforms_with_counts, releases_per_month, releases_per_weekday, title_detail, title_score,
+    platforms_with_counts, title_detail, title_score,
 )
 
 # --- Serializers ------------------------------------------------------------------------------------------

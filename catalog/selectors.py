@@ -1,11 +1,12 @@
 """Reads of the catalog."""
-import calendar
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from django.db.models import Avg, Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, ExtractMonth
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from streamrec.cache import CATALOG, POPULAR_SECONDS, digest, revisions, shared
 
@@ -28,6 +29,9 @@ class TitleFilters:
     kind: str = ""
     platform: str = ""  # a Platform slug
     lesser_known: bool = False  # only titles in ``lesser_known_band``
+    # Only titles new since this day: added to a platform then (``Availability.date_added``, or the
+    # day the availability was recorded when the platform gives none) or to the catalog.
+    added_since: date | None = None
 
 
 def active_titles() -> QuerySet[Title]:
@@ -51,7 +55,18 @@ def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[
         fewest, most = lesser_known_band()
         band = Title.objects.annotate(rating_count=Count("ratings")).filter(rating_count__gte=fewest, rating_count__lte=most)
         queryset = queryset.filter(pk__in=band.values("pk"))
+    if filters.added_since:
+        queryset = queryset.filter(Q(pk__in=titles_added_since(filters.added_since)) | Q(created_at__date__gte=filters.added_since))
     return queryset
+
+
+def titles_added_since(since: date) -> QuerySet:
+    """Ids of titles a platform added from ``since`` to today (not those announced for later)."""
+    from .models import Availability
+
+    dated = Q(date_added__gte=since, date_added__lte=timezone.localdate())
+    undated = Q(date_added__isnull=True, created_at__date__gte=since)
+    return Availability.objects.filter(dated | undated).values("title_id")
 
 
 # "Lesser-known" titles: outside the most-rated LESSER_KNOWN_HEAD_SHARE of rated titles, yet rated
@@ -307,44 +322,6 @@ def title_score(title: Title) -> dict:
         "tmdb_vote_average": details.vote_average if details else None,
         "tmdb_vote_count": details.vote_count if details else None,
     }
-
-
-RELEASE_DATES = {"release": "details__release_date", "added": "availabilities__date_added"}
-
-
-def _dated_titles(by: str, year: int | None, platform: str):
-    """(title id, date) rows of active titles: TMDB release dates, or the dates platforms added them."""
-    from .models import Availability, TitleDetails
-
-    if by == "added":
-        rows = Availability.objects.filter(title__is_active=True, date_added__isnull=False)
-        if platform:
-            rows = rows.filter(platform__slug=platform)
-        field = "date_added"
-    else:
-        rows = TitleDetails.objects.filter(title__is_active=True, release_date__isnull=False)
-        if platform:
-            rows = rows.filter(title__availabilities__platform__slug=platform).distinct()
-        field = "release_date"
-    if year is not None:
-        rows = rows.filter(**{f"{field}__year": year})
-    return rows, field
-
-
-def releases_per_month(by: str = "release", year: int | None = None, platform: str = "") -> list[dict]:
-    """How many titles came out (or were added to a platform) in each month of the year, 1 to 12."""
-    rows, field = _dated_titles(by, year, platform)
-    counts = dict(rows.annotate(month=ExtractMonth(field)).values("month").annotate(n=Count("title_id", distinct=True)).values_list("month", "n"))
-    return [{"month": month, "name": calendar.month_name[month], "count": counts.get(month, 0)} for month in range(1, 13)]
-
-
-def releases_per_weekday(by: str = "release", year: int | None = None, platform: str = "") -> list[dict]:
-    """How many titles came out (or were added) on each weekday, Monday (1) to Sunday (7)."""
-    rows, field = _dated_titles(by, year, platform)
-    counts = dict(
-        rows.annotate(weekday=ExtractIsoWeekDay(field)).values("weekday").annotate(n=Count("title_id", distinct=True)).values_list("weekday", "n")
-    )
-    return [{"weekday": day, "name": calendar.day_name[day - 1], "count": counts.get(day, 0)} for day in range(1, 8)]
 
 
 def people(search: str = "", role: str = "") -> QuerySet:
