@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 
 from .digest import give_up, send_batch, start_run
 from .training import (
@@ -47,7 +48,7 @@ def send_weekly_digest() -> dict:
     return {"run": run.pk, "week": run.week.isoformat(), "subscribers": run.subscribers, "batches": run.batches}
 
 
-# Waits between a batch's attempts after an SMTP failure: 30 s doubling to at most 30 min.
+# Attempts of a batch after an SMTP failure: waits of EMAIL_RETRY_SECONDS doubling to at most 30 min.
 DIGEST_RETRIES = 8
 
 
@@ -60,6 +61,6 @@ def send_digest_batch(self, run_id: int, user_ids: list[int]) -> dict:
         if self.request.retries >= self.max_retries:
             give_up(run_id, outcome.retry)
         else:
-            raise self.retry(args=[run_id, outcome.retry], countdown=min(1800, 30 * 2 ** self.request.retries))
+            raise self.retry(args=[run_id, outcome.retry], countdown=min(1800, settings.EMAIL_RETRY_SECONDS * 2 ** self.request.retries))
     return {"sent": outcome.sent, "empty": outcome.empty, "skipped": outcome.skipped, "failed": outcome.failed,
             "retry": len(outcome.retry)}

@@ -254,6 +254,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# First wait before a mail task tries a failed SMTP send again; it doubles with each attempt.
+EMAIL_RETRY_SECONDS = int(os.environ.get("STREAMREC_EMAIL_RETRY_SECONDS", "30"))
 EMAIL_TIMEOUT = 20  # seconds: a hung SMTP server fails the attempt (retried) instead of blocking a worker
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "StreamRec <no-reply@localhost>")
 EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST

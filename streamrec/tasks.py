@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
@@ -16,9 +17,9 @@ from .throttles import address_allows
 logger = logging.getLogger(__name__)
 
 # Every task that sends mail: an SMTP or socket failure is tried again later, with growing waits
-# (30 s, 1 min, 2 min, ... at most 30 min apart, about 2 hours in all), before the task gives up.
-MAIL_RETRIES = {"bind": True, "autoretry_for": SEND_ERRORS, "retry_backoff": 30, "retry_backoff_max": 1800,
-                "retry_jitter": True, "max_retries": 8}
+# (by default up to 30 s, 1 min, 2 min, ... at most 30 min apart: about 2 hours in all), then given up.
+MAIL_RETRIES = {"bind": True, "autoretry_for": SEND_ERRORS, "retry_backoff": settings.EMAIL_RETRY_SECONDS,
+                "retry_backoff_max": 1800, "retry_jitter": True, "max_retries": 8}
 
 
 @shared_task(name="streamrec.tasks.flush_outbox")
