@@ -7,6 +7,7 @@ so a second run in the same week, or two at once, mails nobody twice. A claim is
 the mail goes: a worker that dies mid-send leaves it "sending", never sent again (at most once).
 A transient SMTP failure puts the claim back as "failed", and the batch task retries those users.
 """
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -21,6 +22,8 @@ from streamrec.selectors import digest_subscribers
 
 from .models import DigestDelivery, DigestRun
 from .pipeline import Recommendation, RecommendationRequest, recommend
+
+logger = logging.getLogger(__name__)
 
 DIGEST_TITLES = 6
 BATCH_SIZE = 200
@@ -109,13 +112,20 @@ def send_batch(run_id: int, user_ids: list[int]) -> BatchOutcome:
             if user is None or not claim(run, user_id):
                 outcome.skipped += 1
                 continue
-            picks = new_for_you(user_id, since=since)
-            if not picks:
+            try:
+                picks = new_for_you(user_id, since=since)
+                mail = digest_message(user, picks, connection) if picks else None
+            except Exception as error:  # noqa: BLE001 - one user's digest that cannot be made stops no one else's
+                logger.exception("the digest of user %s could not be made", user_id)
+                settle(run, user_id, DigestDelivery.Status.FAILED, error=repr(error))
+                outcome.failed += 1
+                continue
+            if mail is None:
                 settle(run, user_id, DigestDelivery.Status.EMPTY)
                 outcome.empty += 1
                 continue
             try:
-                deliver(digest_message(user, picks, connection))
+                deliver(mail)
             except Undeliverable as refusal:
                 settle(run, user_id, DigestDelivery.Status.REFUSED, error=str(refusal))
                 outcome.failed += 1

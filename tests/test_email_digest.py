@@ -151,3 +151,21 @@ def test_admin_shows_digest_runs_with_their_counts(arrivals, mailbox, django_cap
     assert "subscribers" in body.lower() and 'class="field-sent">1<' in body
     assert staff.get("/admin/recommender/digestdelivery/").status_code == 200
     assert Client().get("/admin/recommender/digestrun/").status_code == 302
+
+
+def test_a_digest_that_cannot_be_made_stops_no_one_elses(arrivals, mailbox, django_capture_on_commit_callbacks, monkeypatch):
+    ann, ben = subscriber("ann", arrivals), subscriber("ben", arrivals)
+    made = digest.new_for_you
+
+    def broken_for_ann(user_id, **options):
+        if user_id == ann.pk:
+            raise RuntimeError("fault injected: no list for ann")
+        return made(user_id, **options)
+
+    monkeypatch.setattr(digest, "new_for_you", broken_for_ann)
+    run_digest(django_capture_on_commit_callbacks)
+    assert [m["X-Envelope-To"] for m in mailbox.messages] == ["ben@example.org"]
+    run = DigestRun.objects.get()
+    assert (run.sent, run.failed) == (1, 1) and run.finished_at
+    assert DigestDelivery.objects.get(user=ann).status == "failed"
+    assert ben.pk != ann.pk
