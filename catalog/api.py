@@ -16,9 +16,10 @@ from .api_services import services_field, services_filters
 from .models import Credit, Genre, Person, Platform, Title
 from .my_services import services_of
 from .personalization import personalization
+from .release_facts import releases_per_month, releases_per_weekday
 from .selectors import (
     TITLE_ORDERINGS, TitleBrowse, TitleFilters, genres_with_counts, listing, people, person_filmography,
-    platforms_with_counts, releases_per_month, releases_per_weekday, title_detail, title_score,
+    platforms_with_counts, title_detail, title_score,
 )
 
 # --- Serializers ------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, Q
 
 from .models import Availability, Credit, Genre, Title
-from .selectors import releases_per_month, releases_per_weekday
+from .release_facts import releases_per_month, releases_per_weekday
 
 CACHE_KEY = "insights:v2"
 CACHE_SECONDS = 600

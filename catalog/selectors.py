@@ -1,5 +1,4 @@
 """Reads of the catalog."""
-import calendar
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -7,7 +6,8 @@ from datetime import date
 
 import numpy as np
 from django.db.models import Avg, Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, ExtractMonth
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from streamrec.cache import CATALOG, POPULAR_SECONDS, digest, revisions, shared
 
@@ -31,8 +31,10 @@ class TitleFilters:
     kind: str = ""
     platform: str = ""  # a Platform slug
     platforms: tuple[str, ...] = ()  # a person's services (``my_services``): titles on any of these, sorted slugs
-    added_since: date | None = None  # with ``platforms``: titles they added on or after this day only
     lesser_known: bool = False  # only titles in ``lesser_known_band``
+    # Only titles new since this day: added then (up to today) to one of ``platforms``, or without
+    # them to any platform or to the catalog (``titles_added_since``).
+    added_since: date | None = None
 
 
 def active_titles() -> QuerySet[Title]:
@@ -51,13 +53,26 @@ def filter_titles(queryset: QuerySet[Title], filters: TitleFilters) -> QuerySet[
     if filters.platform:
         queryset = queryset.filter(pk__in=Availability.objects.filter(platform__slug=filters.platform).values("title_id"))
     if filters.platforms:
-        since = {"date_added__gte": filters.added_since} if filters.added_since else {}
-        queryset = queryset.filter(pk__in=Availability.objects.filter(platform__slug__in=filters.platforms, **since).values("title_id"))
+        queryset = queryset.filter(pk__in=titles_added_since(filters.added_since, filters.platforms))
     if filters.lesser_known:
         fewest, most = lesser_known_band()
         band = Title.objects.annotate(rating_count=Count("ratings")).filter(rating_count__gte=fewest, rating_count__lte=most)
         queryset = queryset.filter(pk__in=band.values("pk"))
+    if filters.added_since and not filters.platforms:
+        queryset = queryset.filter(Q(pk__in=titles_added_since(filters.added_since)) | Q(created_at__date__gte=filters.added_since))
     return queryset
+
+
+def titles_added_since(since: date | None, platforms: tuple[str, ...] = ()) -> QuerySet:
+    """Ids of titles on ``platforms`` (any platform when empty), added from ``since`` to today when
+    given (not those announced for later): on the platform's date, or the day the availability was
+    recorded when the platform gives none."""
+    rows = Availability.objects.filter(platform__slug__in=platforms) if platforms else Availability.objects.all()
+    if since is not None:
+        dated = Q(date_added__gte=since, date_added__lte=timezone.localdate())
+        undated = Q(date_added__isnull=True, created_at__date__gte=since)
+        rows = rows.filter(dated | undated)
+    return rows.values("title_id")
 
 
 # "Lesser-known" titles: outside the most-rated LESSER_KNOWN_HEAD_SHARE of rated titles, yet rated
@@ -309,42 +324,6 @@ def title_score(title: Title) -> dict:
         "tmdb_vote_average": details.vote_average if details else None,
         "tmdb_vote_count": details.vote_count if details else None,
     }
-
-
-RELEASE_DATES = {"release": "details__release_date", "added": "availabilities__date_added"}
-
-
-def _dated_titles(by: str, year: int | None, platform: str):
-    """(title id, date) rows of active titles: TMDB release dates, or the dates platforms added them."""
-    if by == "added":
-        rows = Availability.objects.filter(title__is_active=True, date_added__isnull=False)
-        if platform:
-            rows = rows.filter(platform__slug=platform)
-        field = "date_added"
-    else:
-        rows = TitleDetails.objects.filter(title__is_active=True, release_date__isnull=False)
-        if platform:
-            rows = rows.filter(title__availabilities__platform__slug=platform).distinct()
-        field = "release_date"
-    if year is not None:
-        rows = rows.filter(**{f"{field}__year": year})
-    return rows, field
-
-
-def releases_per_month(by: str = "release", year: int | None = None, platform: str = "") -> list[dict]:
-    """How many titles came out (or were added to a platform) in each month of the year, 1 to 12."""
-    rows, field = _dated_titles(by, year, platform)
-    counts = dict(rows.annotate(month=ExtractMonth(field)).values("month").annotate(n=Count("title_id", distinct=True)).values_list("month", "n"))
-    return [{"month": month, "name": calendar.month_name[month], "count": counts.get(month, 0)} for month in range(1, 13)]
-
-
-def releases_per_weekday(by: str = "release", year: int | None = None, platform: str = "") -> list[dict]:
-    """How many titles came out (or were added) on each weekday, Monday (1) to Sunday (7)."""
-    rows, field = _dated_titles(by, year, platform)
-    counts = dict(
-        rows.annotate(weekday=ExtractIsoWeekDay(field)).values("weekday").annotate(n=Count("title_id", distinct=True)).values_list("weekday", "n")
-    )
-    return [{"weekday": day, "name": calendar.day_name[day - 1], "count": counts.get(day, 0)} for day in range(1, 8)]
 
 
 def people(search: str = "", role: str = "") -> QuerySet:

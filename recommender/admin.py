@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from streamrec.admin_mixins import RecordAdminMixin
 
-from .models import ModelVersion
+from .models import DigestDelivery, DigestRun, ModelVersion
 from .selectors import serving_version, versions_with_artifact_errors
 from .services import activate_version
 
@@ -60,3 +60,20 @@ class ModelVersionAdmin(RecordAdminMixin, admin.ModelAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         self.message_user(request, f"{version} now serves; every process picks it up on its next request.", messages.SUCCESS)
+
+
+@admin.register(DigestRun)
+class DigestRunAdmin(RecordAdminMixin, admin.ModelAdmin):
+    """Each sending of the weekly digest with its counts (beat starts one every Monday; "run selected
+    tasks" on its periodic task in admin starts one now, mailing nobody twice in a week)."""
+
+    list_display = ("__str__", "week", "started_at", "finished_at", "subscribers", "batches", "sent", "empty", "skipped", "failed")
+    date_hierarchy = "started_at"
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "week", "status", "titles", "attempts", "updated_at", "run")
+    list_filter = ("status", "week")
+    search_fields = ("user__username",)
+    list_select_related = ("user", "run")

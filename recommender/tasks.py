@@ -1,5 +1,7 @@
 from celery import shared_task
+from django.conf import settings
 
+from .digest import give_up, send_batch, start_run
 from .training import (
     TrainingResult,
     derive_version_with_new_titles,
@@ -36,3 +38,29 @@ def place_new_titles() -> dict:
     """Make newly imported titles recommendable before anyone rated them (no retrain)."""
     version = derive_version_with_new_titles()
     return {"version": version.pk if version else None}
+
+
+@shared_task(name="recommender.tasks.send_weekly_digest")
+def send_weekly_digest() -> dict:
+    """Beat, weekly: start this week's digest run; its batches go to workers as tasks of their own.
+    Running it again in the same week mails nobody twice (``recommender.digest``)."""
+    run = start_run()
+    return {"run": run.pk, "week": run.week.isoformat(), "subscribers": run.subscribers, "batches": run.batches}
+
+
+# Attempts of a batch after an SMTP failure: waits of EMAIL_RETRY_SECONDS doubling to at most 30 min.
+DIGEST_RETRIES = 8
+
+
+@shared_task(bind=True, name="recommender.tasks.send_digest_batch", max_retries=DIGEST_RETRIES)
+def send_digest_batch(self, run_id: int, user_ids: list[int]) -> dict:
+    """Mail one batch of a digest run; users an SMTP failure left unmailed are retried later, and
+    counted as failed after the last attempt."""
+    outcome = send_batch(run_id, user_ids)
+    if outcome.retry:
+        if self.request.retries >= self.max_retries:
+            give_up(run_id, outcome.retry)
+        else:
+            raise self.retry(args=[run_id, outcome.retry], countdown=min(1800, settings.EMAIL_RETRY_SECONDS * 2 ** self.request.retries))
+    return {"sent": outcome.sent, "empty": outcome.empty, "skipped": outcome.skipped, "failed": outcome.failed,
+            "retry": len(outcome.retry)}

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -40,3 +41,18 @@ class CacheEntry(models.Model):
 
     class Meta:
         db_table = "streamrec_cache"
+
+
+class EmailPreference(models.Model):
+    """What an account chose about mail. ``confirmed_address`` is the address (exactly as in
+    ``User.email``) whose signed confirmation link was followed: the weekly digest goes only to an
+    address equal to it, so a changed address gets none until it is confirmed too."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="email_preference")
+    confirmed_address = models.EmailField(blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    weekly_digest = models.BooleanField(default=False, help_text="Opted in to the weekly digest")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.confirmed_address or 'no confirmed address'}"

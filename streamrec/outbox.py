@@ -36,7 +36,11 @@ def enqueue(name: str, *args, connection=None, **kwargs) -> bool:
     if current_app.conf.task_always_eager:
         importlib.import_module(name.rsplit(".", 1)[0])
         task = current_app.tasks[name]
-        result = task.apply(args=args, kwargs=kwargs, throw=False)
+        try:
+            result = task.apply(args=args, kwargs=kwargs, throw=False)
+        except Exception:  # noqa: BLE001 - Celery applies an eager task's retry with its propagate default
+            logger.exception("task %s failed", name)
+            return True
         if result.failed():
             logger.error("task %s failed: %r", name, result.result)
         return True

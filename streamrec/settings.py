@@ -223,6 +223,11 @@ REST_FRAMEWORK = {
         "user": os.environ.get("STREAMREC_THROTTLE_USER", "600/min"),
         "auth": os.environ.get("STREAMREC_THROTTLE_AUTH", "10/min"),
         "sync": os.environ.get("STREAMREC_THROTTLE_SYNC", "30/min"),
+        # Pages that make the site send mail: password-reset requests (per IP), address changes and
+        # confirmation re-sends (per account).
+        "email": os.environ.get("STREAMREC_THROTTLE_EMAIL", "10/hour"),
+        # Password-reset mails to one address, whoever asks for them (streamrec.tasks).
+        "reset_mail": os.environ.get("STREAMREC_THROTTLE_RESET_MAIL", "3/hour"),
     },
 }
 
@@ -280,6 +285,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ratings.tasks.mark_abandoned_viewings",
         "schedule": crontab(hour=4, minute=15),
     },
+}
+
+# Email (Django's email framework, settings named as Django's). Mail is sent only by Celery tasks
+# (streamrec.tasks, recommender.tasks), retried on SMTP failure. Without EMAIL_HOST (the embedded
+# default) mail is written to the console of the process that sends it.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# First wait before a mail task tries a failed SMTP send again; it doubles with each attempt.
+EMAIL_RETRY_SECONDS = int(os.environ.get("STREAMREC_EMAIL_RETRY_SECONDS", "30"))
+EMAIL_TIMEOUT = 20  # seconds: a hung SMTP server fails the attempt (retried) instead of blocking a worker
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "StreamRec <no-reply@localhost>")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+# The site's address as links in mail show it (mail is made in workers, outside any request).
+SITE_URL = os.environ.get("STREAMREC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Password-reset links are good for a day (and once: Django's token changes with the password).
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+CELERY_BEAT_SCHEDULE["weekly-digest"] = {
+    "task": "recommender.tasks.send_weekly_digest",
+    "schedule": crontab(day_of_week="mon", hour=8, minute=0),  # editable in admin (django-celery-beat)
 }
 
 # --- Content pipeline (catalog/pipeline, owned by the import work) ---------------------------------------

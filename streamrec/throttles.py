@@ -11,6 +11,7 @@ rating upload). The login and sign-up pages spend the same ``auth`` budget (``pa
 The client IP is REMOTE_ADDR, or the address the ``NUM_PROXIES`` trusted proxies put in
 X-Forwarded-For: a header the client sets itself never chooses the budget.
 """
+import hashlib
 import math
 
 from rest_framework import throttling
@@ -86,3 +87,20 @@ def throttle_posts(view, scope: str = "auth"):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+class _AddressThrottle(RatesFromSettings, throttling.SimpleRateThrottle):
+    """A budget per email address (hashed: no address appears in a cache key)."""
+
+    def __init__(self, scope: str, address: str):
+        self.scope = scope
+        self.address_digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
+        super().__init__()
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.address_digest}
+
+
+def address_allows(scope: str, address: str) -> bool:
+    """Count one more mail to ``address`` against ``scope``'s rate; False once it is spent."""
+    return _AddressThrottle(scope, address).allow_request(None, None)

@@ -12,6 +12,13 @@ urlpatterns = [
     # Login and sign-up pages spend the same per-IP "auth" budget as the API's sign-in and sign-up.
     path("accounts/signup/", throttle_posts(views.signup), name="signup"),
     path("accounts/login/", throttle_posts(auth_views.LoginView.as_view()), name="login"),
+    # Django's password-reset pages, the request form's POSTs throttled per IP; the mail goes from a worker.
+    path("accounts/password_reset/", throttle_posts(views.PasswordResetView.as_view(), scope="email"), name="password_reset"),
+    path("accounts/me/email/", views.change_email, name="email-change"),
+    path("accounts/me/email/resend/", views.resend_confirmation, name="email-resend"),
+    path("accounts/me/digest/", views.set_weekly_digest, name="email-digest"),
+    path("accounts/confirm-email/<str:token>/", views.confirm_email, name="email-confirm"),
+    path("accounts/unsubscribe/<str:token>/", views.unsubscribe, name="email-unsubscribe"),
     path("", include("ratings.site_urls")),  # accounts/me/, accounts/delete/: ahead of Django's accounts/ pages
     path("accounts/", include("django.contrib.auth.urls")),
     path("titles/", include("catalog.urls")),

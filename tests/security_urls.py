@@ -18,6 +18,9 @@ PUBLIC_ROUTES = {
     "/accounts/password_reset/done/",
     "/accounts/reset/<uidb64>/<token>/",
     "/accounts/reset/done/",
+    # Signed links from mail (issue 21): the token in the URL is the credential.
+    "/accounts/confirm-email/<str:token>/",
+    "/accounts/unsubscribe/<str:token>/",
     "/titles/",
     "/titles/<int:pk>/",
     "/titles/people/<int:pk>/",
