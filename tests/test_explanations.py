@@ -129,12 +129,12 @@ def test_more_like_this_blends_content_with_factors(model):
     assert 5 not in [t for t, _ in listed] and [s for _, s in listed] == sorted((s for _, s in listed), reverse=True)
 
 
-def test_content_rows_survive_the_artifact_and_older_artifacts_use_genres(factors, tmp_path):
+def test_content_rows_survive_the_artifact_and_older_artifacts_use_genres(factors):
     contents = [TitleContent(int(t), "movie", 1990 + int(t) % 20, genres_of(int(t)), (f"Director {int(t) % 7}",), (), "")
                 for t in factors.title_ids]
     with_content = factors.with_content(contents)
-    checksum = storage.save(with_content, tmp_path / "m.npz")
-    loaded = storage.load(tmp_path / "m.npz", checksum)
+    stored = storage.save(with_content, "m.npz")
+    loaded = storage.load(stored.name, stored.sha256)
     assert loaded.has_content
     assert np.array_equal(loaded.content_indptr, with_content.content_indptr)
     model = LoadedModel.from_factors(2, loaded)
