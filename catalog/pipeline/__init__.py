@@ -46,7 +46,7 @@ class ImportResult:
 
     def resolution_line(self) -> str:
         t = self.totals
-        return f"matched={t.matched} new={t.new} ambiguous={t.ambiguous}"
+        return f"matched={t.matched} new={t.new} ambiguous={t.ambiguous} merged={t.merged} held_for_review={t.held}"
 
 
 # Tables a load writes, by file role: their planner statistics are refreshed after the load.

@@ -104,8 +104,10 @@ class Counts:
     matched: int = 0
     new: int = 0
     ambiguous: int = 0
+    merged: int = 0  # titles folded into another one an external id showed to be the same work
+    held: int = 0  # id conflicts sent to the review list instead
 
-    FIELDS = ("rows", "created", "updated", "unchanged", "rejected", "matched", "new", "ambiguous")
+    FIELDS = ("rows", "created", "updated", "unchanged", "rejected", "matched", "new", "ambiguous", "merged", "held")
 
     def add(self, other: "Counts") -> None:
         for name in self.FIELDS:
