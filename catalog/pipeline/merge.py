@@ -104,6 +104,7 @@ def resolve_candidates(candidates: Iterable[Candidate], run=None, index=None) ->
             conflict, _ = TitleConflict.objects.get_or_create(
                 title_id=first, other_id=second, evidence=candidate.evidence[:200], defaults={"reason": reason[:300], "run": run}
             )
+            _give_id_to_its_source(candidate.evidence, titles[a], titles[b], index)
             outcome.held.append(conflict)
             outcome.decided[candidate] = conflict
             continue
@@ -118,9 +119,36 @@ def resolve_candidates(candidates: Iterable[Candidate], run=None, index=None) ->
     return outcome
 
 
+# The source an id is native to: its record's title keeps the id in a conflict, whichever file came first.
+NATIVE_SOURCES = {"tmdb_id": "tmdb", "movielens_id": "movielens"}
+
+
+def _give_id_to_its_source(evidence: str, a: Title, b: Title, index=None) -> None:
+    """In a conflict over a TMDB (or MovieLens) id, the title its own source's record describes
+    holds the id, not the one a link gave it to: so the catalog does not depend on which came first."""
+    name, _, text = evidence.partition(" ")
+    source = NATIVE_SOURCES.get(name)
+    if source is None or not text.isdigit():
+        return
+    value = int(text)
+    native = SourceRecord.objects.filter(source=source, external_id=text, title__in=[a.pk, b.pk]).values_list("title_id", flat=True).first()
+    if native is None:
+        return
+    owner, holder = (a, b) if native == a.pk else (b, a)
+    if getattr(holder, name) != value or getattr(owner, name) not in (None, ""):
+        return
+    Title.objects.filter(pk=holder.pk).update(**{name: None})
+    Title.objects.filter(pk=owner.pk).update(**{name: value})
+    setattr(holder, name, None)
+    setattr(owner, name, value)
+    if index is not None:
+        index.external_of.get(holder.pk, {}).pop(name, None)
+        index.set_external(owner.pk, **{name: value})
+
+
 def _move_unique(model, keys: tuple[str, ...], survivor: Title, loser: Title) -> tuple[int, int]:
     """Move ``loser``'s rows to ``survivor``, dropping those the survivor already has; (moved, dropped)."""
-    key_fields = [f"{k}_id" for k in keys]
+    key_fields = [model._meta.get_field(k).attname for k in keys]
     existing = set(model.objects.filter(title=survivor).values_list(*key_fields))
     rows = list(model.objects.filter(title=loser).values_list("pk", *key_fields))
     duplicates = [pk for pk, *key in rows if tuple(key) in existing]
