@@ -98,9 +98,9 @@ def resolve_candidates(candidates: Iterable[Candidate], run=None, index=None) ->
         titles = Title.objects.in_bulk([a, b])
         if len(titles) < 2:
             continue  # one of them is gone (deleted meanwhile): nothing to decide
-        reason = why_not_one_work(titles[a], titles[b])
+        first, second = sorted((a, b))
+        reason = why_not_one_work(titles[first], titles[second])
         if reason:
-            first, second = sorted((a, b))
             conflict, _ = TitleConflict.objects.get_or_create(
                 title_id=first, other_id=second, evidence=candidate.evidence[:200], defaults={"reason": reason[:300], "run": run}
             )
@@ -171,13 +171,14 @@ def _move_ratings(survivor: Title, loser: Title) -> tuple[int, int, set[int]]:
 
 
 def _move_conflicts(survivor: Title, loser: Title) -> None:
-    """Review items naming the merged title now name the survivor (one naming both is moot)."""
+    """Review items naming the merged title now name the survivor; one naming both is closed as merged."""
     for conflict in list(TitleConflict.objects.filter(title=loser)) + list(TitleConflict.objects.filter(other=loser)):
         pair = sorted(survivor.pk if pk == loser.pk else pk for pk in (conflict.title_id, conflict.other_id))
-        if pair[0] == pair[1] or TitleConflict.objects.filter(title_id=pair[0], other_id=pair[1], evidence=conflict.evidence).exists():
+        if TitleConflict.objects.filter(title_id=pair[0], other_id=pair[1], evidence=conflict.evidence).exclude(pk=conflict.pk).exists():
             conflict.delete()
-        else:
-            TitleConflict.objects.filter(pk=conflict.pk).update(title_id=pair[0], other_id=pair[1])
+            continue
+        status = TitleConflict.Status.MERGED if pair[0] == pair[1] else conflict.status
+        TitleConflict.objects.filter(pk=conflict.pk).update(title_id=pair[0], other_id=pair[1], status=status)
 
 
 @transaction.atomic
