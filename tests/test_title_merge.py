@@ -131,3 +131,21 @@ def test_merges_are_recorded_on_the_run_and_listed_in_admin(admin_client):
     assert review.status_code == 200 and "tmdb_id 6114" in review.content.decode()
     run_page = admin_client.get(f"/admin/catalog/importrun/{links.pk}/change/")
     assert "Friday the 13th Part V" in run_page.content.decode()
+
+
+def test_curator_merges_a_held_pair_anyway_or_closes_it(admin_client):
+    movie = Title.objects.create(name="Dracula", year=1931, kind="movie", movielens_id=2644)
+    other = Title.objects.create(name="Dracula", year=1992, kind="movie", tmdb_id=6114)
+    third = Title.objects.create(name="Dracula", year=2020, kind="series", tmdb_id=86_248)
+    resolve_candidates([Candidate(other.pk, movie.pk, "tmdb_id 6114"), Candidate(third.pk, movie.pk, "tmdb_id 86248")])
+    held, kept = TitleConflict.objects.get(evidence="tmdb_id 6114"), TitleConflict.objects.get(evidence="tmdb_id 86248")
+    url = "/admin/catalog/titleconflict/"
+    response = admin_client.post(url, {"action": "not_the_same_work", "_selected_action": [kept.pk]})
+    assert response.status_code == 302
+    response = admin_client.post(url, {"action": "merge_anyway", "_selected_action": [held.pk]})
+    assert response.status_code == 302
+    assert not Title.objects.filter(pk=other.pk).exists()
+    survivor = Title.objects.get(pk=movie.pk)
+    assert (survivor.movielens_id, survivor.tmdb_id) == (2644, 6114)
+    assert TitleMerge.objects.get().evidence == "tmdb_id 6114 (curator admin)"
+    assert dict(TitleConflict.objects.values_list("evidence", "status")) == {"tmdb_id 6114": "merged", "tmdb_id 86248": "dismissed"}
