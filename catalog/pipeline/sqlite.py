@@ -13,9 +13,14 @@ from django.db import OperationalError, connection
 logger = logging.getLogger(__name__)
 
 
+def _is_sqlite() -> bool:
+    """The engine itself (tests of the generic SQL paths pretend ``vendor`` is sqlite on PostgreSQL)."""
+    return connection.settings_dict["ENGINE"] == "django.db.backends.sqlite3"
+
+
 @contextmanager
 def import_mode():
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    if not _is_sqlite() or connection.in_atomic_block:
         yield
         return
     journal, synchronous = current_mode()
@@ -36,7 +41,7 @@ def import_mode():
 
 def current_mode() -> tuple[str, int] | None:
     """(journal_mode, synchronous) of the connection, on SQLite; None elsewhere."""
-    if connection.vendor != "sqlite":
+    if not _is_sqlite():
         return None
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
