@@ -32,7 +32,8 @@ from readme_block import write_block
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SUMMARY = re.compile(r"rows=(\d+) created=(\d+) updated=(\d+) unchanged=(\d+) rejected=(\d+)")
-RUN_SECONDS = re.compile(r"\(run #\d+, ([\d.]+) s\)")
+RUN_SECONDS = re.compile(r"\(run #\d+, ([\d.]+) s[,)]")
+RUN_CPU = re.compile(r"\(run #\d+, [\d.]+ s, cpu ([\d.]+) s\)")
 RESOLUTION = re.compile(r"resolution: (matched=\d+ new=\d+ ambiguous=\d+)")
 MARK_BEGIN, MARK_END = "<!-- bench_import:begin -->", "<!-- bench_import:end -->"
 # Each part has its own block, so a run of one part (--only) leaves the others' figures in place.
@@ -98,9 +99,11 @@ def run_steps(steps, env, rounds: int, prepare) -> tuple[list, dict, list]:
             n = int(re.findall(r"rows=(\d+)", out)[-1])
             # The import's own time: the runs' durations as recorded (no process start-up).
             own = sum(float(x) for x in RUN_SECONDS.findall(out)) if is_import else seconds
+            own_cpu = sum(float(x) for x in RUN_CPU.findall(out)) if is_import else cpu
             previous = best.get(label)
             best[label] = (n, min(seconds, previous[1]) if previous else seconds, max(peak, previous[2]) if previous else peak,
-                           min(cpu, previous[3]) if previous else cpu, min(own, previous[4]) if previous else own)
+                           min(cpu, previous[3]) if previous else cpu, min(own, previous[4]) if previous else own,
+                           min(own_cpu, previous[5]) if previous else own_cpu)
             if is_import:
                 resolution = RESOLUTION.search(out)
                 notes[label] = f"- {label}: `{out.strip().splitlines()[-1]}`" + (f", {resolution.group(1)}" if resolution else "")
@@ -111,12 +114,15 @@ def run_steps(steps, env, rounds: int, prepare) -> tuple[list, dict, list]:
 
 def table_text(title: str, database: str, rows, notes, loads, rounds: int) -> str:
     table = [
-        "| source | rows | seconds | rows/s | peak memory MiB | import runs' own seconds | rows/s of the runs | CPU s of the command |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| source | rows | seconds | rows/s | peak memory MiB | import runs' own seconds | rows/s of the runs | "
+        "CPU s of the command | CPU s of the runs | rows per CPU s of the runs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     table += [
-        f"| {label} | {n:,} | {s:.2f} | {n / s:,.0f} | {peak:.0f} | {own:.2f} | {n / own:,.0f} | {cpu:.2f} |"
-        for label, n, s, peak, cpu, own in rows
+        f"| {label} | {n:,} | {s:.2f} | {n / s:,.0f} | {peak:.0f} | {own:.2f} | {n / own:,.0f} | {cpu:.2f} | {own_cpu:.2f} | "
+        f"{n / own_cpu:,.0f} |" if own_cpu else
+        f"| {label} | {n:,} | {s:.2f} | {n / s:,.0f} | {peak:.0f} | {own:.2f} | {n / own:,.0f} | {cpu:.2f} | – | – |"
+        for label, n, s, peak, cpu, own, own_cpu in rows
     ]
     return "\n".join(
         [
@@ -127,7 +133,8 @@ def table_text(title: str, database: str, rows, notes, loads, rounds: int) -> st
             f"round and at the end: {', '.join(f'{x:.1f}' for x in loads)} (other work shared the machine).",
             "Seconds, rows/s and peak memory are the whole command process (Python and Django start-up included); "
             "\"import runs' own seconds\" is the sum of the ImportRun durations the command reports (start-up excluded); "
-            "the database server's CPU is not in the CPU column (SQLite runs inside the command, so there it is).",
+            "the database server's CPU is not in the CPU columns (SQLite runs inside the command, so there it is: on a "
+            "machine shared with other work, \"rows per CPU s of the runs\" is the embedded import's own speed).",
             "",
             *table,
             "",
