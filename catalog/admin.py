@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from streamrec.admin_mixins import RecordAdminMixin
 
 from .admin_curation import TitleCurationMixin, ImportUploadMixin
+from .admin_resolution import TitleMergeInline
 
 from .models import (
     Availability, Collection, Company, Country, Credit, Genre, ImportRun, Keyword, Person, Platform, RejectedRow,
@@ -55,12 +56,12 @@ class TitleAdmin(TitleCurationMixin, admin.ModelAdmin):
     search_fields = ("name", "=imdb_id", "=tmdb_id", "=movielens_id", "details__original_title", "credits__person__name")
     list_select_related = ()
     autocomplete_fields = ("genres",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("fields_from", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("kind", "name", "year", "genres", "description", "is_active")}),
         ("Runtime and rating", {"fields": ("runtime_minutes", "seasons", "maturity_rating")}),
         ("External ids", {"fields": ("movielens_id", "tmdb_id", "imdb_id")}),
-        ("Record", {"fields": ("created_at", "updated_at")}),
+        ("Record", {"fields": ("fields_from", "created_at", "updated_at")}),
     )
     inlines = (AvailabilityInline, CreditInline, TitleDetailsInline, SourceRecordInline)
 
@@ -158,11 +159,11 @@ class ImportRunAdmin(ImportUploadMixin, RecordAdminMixin, admin.ModelAdmin):
     """Runs are records of what happened: read-only, except that a file can be imported again."""
 
     list_display = ("started_at", "format", "role", "source", "file_name", "status", "rows", "created", "updated",
-                    "unchanged", "rejected", "matched", "new", "ambiguous", "trigger")
+                    "unchanged", "rejected", "matched", "new", "ambiguous", "merged", "held", "trigger")
     list_filter = ("status", "format", "role", "trigger")
     search_fields = ("path", "=checksum", "message")
     date_hierarchy = "started_at"
-    inlines = (RejectedRowInline,)
+    inlines = (TitleMergeInline, RejectedRowInline)
     actions = ("import_again",)
 
     @admin.display(description="file")

@@ -2,7 +2,7 @@
 platforms, and catalog facts. Reads only; anyone may call them (anonymous calls are throttled per IP)."""
 import dataclasses
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -17,6 +17,7 @@ from .models import Credit, Genre, Person, Platform, Title
 from .my_services import services_of
 from .personalization import personalization
 from .release_facts import releases_per_month, releases_per_weekday
+from .tag_selectors import top_tags
 from .selectors import (
     TITLE_ORDERINGS, TitleBrowse, TitleFilters, genres_with_counts, listing, people, person_filmography,
     platforms_with_counts, title_detail, title_score,
@@ -60,12 +61,22 @@ class AvailabilitySerializer(serializers.Serializer):
         return availability.platform.slug in self.context.get("my_platforms", ())
 
 
+class TagCountSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="normalised: lower case, single spaces")
+    count = serializers.IntegerField(help_text="people who applied it")
+
+
 class TitleDetailSerializer(TitleSerializer):
     people = CreditSerializer(source="credits", many=True, read_only=True)
     platforms = AvailabilitySerializer(source="availabilities", many=True, read_only=True)
+    tags = serializers.SerializerMethodField(help_text="the title's most applied user tags, most people first")
 
     class Meta(TitleSerializer.Meta):
-        fields = TitleSerializer.Meta.fields + ["people", "platforms"]
+        fields = TitleSerializer.Meta.fields + ["people", "platforms", "tags"]
+
+    @extend_schema_field(TagCountSerializer(many=True))
+    def get_tags(self, title) -> list[dict]:
+        return top_tags(title.pk)
 
 
 class TitleScoreSerializer(serializers.Serializer):

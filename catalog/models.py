@@ -37,6 +37,11 @@ class Title(models.Model):
     tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     imdb_id = models.CharField(max_length=16, null=True, blank=True, unique=True)
     is_active = models.BooleanField(default=True, db_index=True)
+    # The import source whose values the name, year and fields show ("tmdb", "streaming:netflix",
+    # "movielens"); blank for titles made by curators or before imports recorded it. A source of
+    # higher precedence overwrites, a lower one only fills blanks (catalog.pipeline.precedence), so
+    # the catalog is the same whatever order the files come in.
+    fields_from = models.CharField(max_length=64, blank=True, default="")
     # Enrichment from the content pipeline (catalog/pipeline); the link tables are defined below.
     countries = models.ManyToManyField("Country", through="TitleCountry", related_name="titles", blank=True)
     companies = models.ManyToManyField("Company", through="TitleCompany", related_name="titles", blank=True)
@@ -301,6 +306,9 @@ class ImportRun(models.Model):
     matched = models.PositiveIntegerField(default=0)
     new = models.PositiveIntegerField(default=0)
     ambiguous = models.PositiveIntegerField(default=0)
+    # Titles merged after this run's batches (catalog.pipeline.merge), and id conflicts held for review.
+    merged = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0, help_text="id conflicts sent to the review list")
     details = models.JSONField(default=dict, blank=True)
     retrain_requested_at = models.DateTimeField(null=True, blank=True)
 
@@ -343,3 +351,6 @@ class SourceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id} → {self.title_id}"
+
+
+from .models_resolution import GenomeScore, GenomeTag, Tag, TagApplication, TitleConflict, TitleMerge  # noqa: E402,F401

@@ -2,13 +2,14 @@ import dataclasses
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 
 from ratings.forms import RatingForm
 from ratings.models import Dismissal, Viewing, WatchlistEntry
 from ratings.selectors import title_rating_stats, user_rating_of, user_scores
 
-from . import discovery
+from . import discovery, tag_selectors
 from .choices import filter_choices
 from .insights import insights as insights_data
 from .models import Credit, ImportRun, Person, Title, TitleDetails
@@ -125,7 +126,12 @@ def title_list(request):
 
 
 def title_detail(request, pk: int):
-    title = get_object_or_404(active_titles().prefetch_related("genres"), pk=pk)
+    title = active_titles().prefetch_related("genres").filter(pk=pk).first()
+    if title is None:
+        survivor = tag_selectors.survivor_of(pk)  # a title merged into another: its page moved
+        if survivor is not None:
+            return redirect("catalog:title-detail", pk=survivor, permanent=True)
+        raise Http404("No such title")
     user = request.user
     rating = user_rating_of(user, title)
     personal = personalization()
@@ -139,6 +145,7 @@ def title_detail(request, pk: int):
         "stats": title_rating_stats(title),
         "histogram": discovery.rating_histogram(title),
         "credits": discovery.credits_of(title),
+        "top_tags": tag_selectors.top_tags(title.pk),
         "availabilities": availabilities,
         "any_mine": any(a["mine"] for a in availabilities),
         "services": services,

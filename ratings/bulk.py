@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import secrets
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, connection, transaction
 
 from .models import Rating
@@ -26,9 +29,9 @@ def ensure_imported_raters(source_user_ids: Iterable[int], prefix: str = IMPORTE
     by_username = dict(User.objects.filter(username__in=wanted.values()).values_list("username", "id"))
     missing = []
     for username in sorted(set(wanted.values()) - by_username.keys()):
-        user = User(username=username, is_active=True)
-        user.set_unusable_password()
-        missing.append(user)
+        # What set_unusable_password() stores ("!" and random text), without its per-character
+        # secrets.choice loop, which cost 0.85 ms per account (0.6 s of a 100,000-rating import).
+        missing.append(User(username=username, is_active=True, password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)))
     if missing:
         User.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
         by_username = dict(User.objects.filter(username__in=wanted.values()).values_list("username", "id"))
@@ -154,22 +157,43 @@ def _pg_timestamp(ts: int) -> str:
     return f"{day} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00"
 
 
+def _sql_timestamp(ts: int) -> str:
+    """Unix seconds as the text Django stores a UTC datetime as on SQLite ('2000-12-31 22:12:40')."""
+    return _pg_timestamp(ts)[:-3]
+
+
 def _upsert_ratings_generic(latest, keep_existing: bool) -> tuple[int, int]:
+    """SQLite (the embedded default) and any other database: one lookup of the batch's users'
+    ratings, then one executemany INSERT of the new pairs and one executemany UPDATE of the changed
+    ones, in the caller's transaction. Raw statements: the ORM's per-object work (model instances,
+    datetime adaptation) cost more than the database did (issue 18: 3,750 -> >30,000 rows/s)."""
+    if connection.vendor == "sqlite":
+        when = _sql_timestamp
+    else:
+        def when(ts: int):
+            return connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(ts, tz=UTC))
+    qn = connection.ops.quote_name
+    table = qn(Rating._meta.db_table)
     user_ids = sorted({user_id for user_id, _ in latest})
     existing: dict[tuple[int, int], tuple[int, float]] = {}
-    for start in range(0, len(user_ids), 500):
-        for pk, user_id, title_id, score in Rating.objects.filter(user_id__in=user_ids[start : start + 500]).values_list(
-            "id", "user_id", "title_id", "score"
-        ):
-            existing[(user_id, title_id)] = (pk, score)
-    new, changed = [], []
-    for (user_id, title_id), (score, ts) in latest.items():
-        when = datetime.fromtimestamp(ts, tz=UTC)
-        found = existing.get((user_id, title_id))
-        if found is None:
-            new.append(Rating(user_id=user_id, title_id=title_id, score=score, created_at=when, updated_at=when))
-        elif not keep_existing and found[1] != score:
-            changed.append(Rating(pk=found[0], score=score, updated_at=when))
-    Rating.objects.bulk_create(new, batch_size=500)
-    Rating.objects.bulk_update(changed, ["score", "updated_at"], batch_size=500)
+    with connection.cursor() as cursor:
+        for start in range(0, len(user_ids), 900):
+            part = user_ids[start : start + 900]
+            cursor.execute(f"SELECT id, user_id, title_id, score FROM {table} WHERE user_id IN ({', '.join(['%s'] * len(part))})", part)
+            for pk, user_id, title_id, score in cursor.fetchall():
+                existing[(user_id, title_id)] = (pk, score)
+        new, changed = [], []
+        for (user_id, title_id), (score, ts) in latest.items():
+            found = existing.get((user_id, title_id))
+            if found is None:
+                stamp = when(ts)
+                new.append((user_id, title_id, score, stamp, stamp))
+            elif not keep_existing and found[1] != score:
+                changed.append((score, when(ts), found[0]))
+        if new:
+            cursor.executemany(
+                f"INSERT INTO {table} (user_id, title_id, score, created_at, updated_at) VALUES (%s, %s, %s, %s, %s)", new
+            )
+        if changed:
+            cursor.executemany(f"UPDATE {table} SET score = %s, updated_at = %s WHERE id = %s", changed)
     return len(new), len(changed)

@@ -1,7 +1,7 @@
 """Content model: places titles nobody has rated yet into the factor space of a trained model.
 
-Each title becomes a TF-IDF vector over its genres, people, keywords, kind, decade and description
-words. A cold title takes the similarity-weighted mean of the item factors and (shrunk) biases of
+Each title becomes a TF-IDF vector over its genres, people, keywords, user tags (each person who
+applied one counts, and tag-genome tags of high relevance), kind, decade and description words. A cold title takes the similarity-weighted mean of the item factors and (shrunk) biases of
 its most content-similar rated titles, so a newly imported series lands next to the rated titles
 it resembles and reaches the users whose tastes match them.
 """
@@ -21,7 +21,7 @@ STOP_WORDS = frozenset(
     "being been also only over under film movie series story life new young world must find finds".split()
 )
 # Structured features say more about taste than any one description word.
-FEATURE_WEIGHTS = {"genre": 3.0, "person": 2.0, "keyword": 1.5, "kind": 1.0, "decade": 1.0, "word": 0.5}
+FEATURE_WEIGHTS = {"genre": 3.0, "person": 2.0, "keyword": 1.5, "tag": 1.5, "kind": 1.0, "decade": 1.0, "word": 0.5}
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class TitleContent:
     people: Sequence[str]
     keywords: Sequence[str]
     description: str
+    tags: Sequence[str] = ()  # one entry per application: a tag many people used counts more
 
 
 def features(content: TitleContent) -> Counter:
@@ -40,6 +41,7 @@ def features(content: TitleContent) -> Counter:
     bag.update(f"genre:{g.lower()}" for g in content.genres)
     bag.update(f"person:{p.lower()}" for p in content.people)
     bag.update(f"keyword:{k.lower()}" for k in content.keywords)
+    bag.update(f"tag:{t.lower()}" for t in content.tags)
     if content.kind:
         bag[f"kind:{content.kind}"] += 1
     if content.year:

@@ -3,8 +3,9 @@ from collections import defaultdict
 
 from django.db.models import Q
 
-from catalog.models import Credit, Title
+from catalog.models import Credit, GenomeScore, Title
 from catalog.selectors import active_titles
+from catalog.tag_selectors import tags_by_title
 
 from .content import TitleContent
 from .models import ModelVersion
@@ -22,6 +23,8 @@ def serving_version() -> ModelVersion | None:
 
 # Top-billed cast members carry taste; the long tail of extras only adds noise.
 CAST_MEMBERS_PER_TITLE = 6
+# Tag-genome tags this relevant to a title count as one application of the tag.
+GENOME_RELEVANCE = 0.8
 
 
 def title_genres(title_ids) -> dict[int, list[str]]:
@@ -34,7 +37,7 @@ def title_genres(title_ids) -> dict[int, list[str]]:
 
 
 def title_contents(title_ids: list[int]) -> list[TitleContent]:
-    """What the content model knows of each title: genres, people, keywords, kind, year, description."""
+    """What the content model knows of each title: genres, people, keywords, tags, kind, year, description."""
     genres = title_genres(title_ids)
     people: dict[int, list[str]] = defaultdict(list)
     credits = Credit.objects.filter(title_id__in=title_ids).filter(
@@ -45,9 +48,13 @@ def title_contents(title_ids: list[int]) -> list[TitleContent]:
     keywords: dict[int, list[str]] = defaultdict(list)
     for title_id, name in Title.keywords.through.objects.filter(title_id__in=title_ids).values_list("title_id", "keyword__name"):
         keywords[title_id].append(name)
+    tags = tags_by_title(title_ids)
+    genome = GenomeScore.objects.filter(title_id__in=title_ids, relevance__gte=GENOME_RELEVANCE)
+    for title_id, name in genome.values_list("title_id", "tag__name"):
+        tags.setdefault(title_id, []).append(name)
     rows = Title.objects.filter(pk__in=title_ids).values_list("pk", "kind", "year", "description")
     by_id = {
-        pk: TitleContent(pk, kind, year, genres[pk], people[pk], keywords[pk], description or "")
+        pk: TitleContent(pk, kind, year, genres[pk], people[pk], keywords[pk], description or "", tags.get(pk, ()))
         for pk, kind, year, description in rows
     }
     return [by_id[title_id] for title_id in title_ids if title_id in by_id]

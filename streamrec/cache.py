@@ -12,7 +12,7 @@ so a write moves a revision and the next read builds a new key:
 | key | what | invalidated by |
 |---|---|---|
 | ``rev:catalog`` | catalog revision (a random token) | ``catalog_changed()`` after the commit of: a title saved or deleted, genres of a title changed, a genre saved or deleted, ``set_titles_active``, the end of an import run (bulk writes send no signals) |
-| ``rev:user:<id>`` | the user's revision | ``user_changed(id)`` after the commit of the rating, dismissal, watchlist, CSV import, sync and account services |
+| ``rev:user:<id>`` | the user's revision | ``user_changed(id)`` after the commit of the rating, dismissal, watchlist, CSV import, sync and account services, and of a title merge that moved their rows (``catalog.pipeline.merge``) |
 | ``serving-version`` | pk of the serving model version | ``serving_version_changed(pk)`` after an activation commits; expires after ``SERVING_VERSION_SECONDS``, so a version activated by any other path serves within that |
 | ``recs:<format>:<version>:<user rev>:<catalog rev>:<config digest>`` | a recommendation list (``recommender.pipeline``) | a new key when any part moves; expires after ``PERSONAL_SECONDS`` (personal) or ``POPULAR_SECONDS`` (the popularity fallback, which other people's ratings reorder) |
 | ``api:<format>:…`` (same parts) | the API's rendered JSON of that list | the same |

@@ -71,10 +71,10 @@ def test_ml_latest_csv_with_links_and_half_stars():
     assert links.rejected == 1 and "unknown MovieLens movie 424242" in links.rejected_rows.get().reason
 
 
-def test_tags_file_is_refused_and_nothing_written():
+def test_tags_file_loads_with_the_movies():
     result = imported("movielens", MLLATEST / "movies.csv", MLLATEST / "tags.csv")
-    assert not result.ok and "tags files are not imported" in result.refused[0]
-    assert Title.objects.count() == 0 and Rating.objects.count() == 0
+    assert result.ok and [run.role for run in result.runs] == ["movies", "tags"]
+    assert Title.objects.get(movielens_id=1).tag_applications.get().tag.name == "pixar"
 
 
 def test_dat_file_with_another_shape_is_refused(tmp_path):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from catalog.models import ImportRun
 
-from . import movielens, streaming, tmdb
+from . import movielens, sqlite, streaming, tmdb
 from .base import Counts, FileRefused, Progress, RunRecorder
 from .resolve import TitleIndex
 
@@ -46,7 +46,7 @@ class ImportResult:
 
     def resolution_line(self) -> str:
         t = self.totals
-        return f"matched={t.matched} new={t.new} ambiguous={t.ambiguous}"
+        return f"matched={t.matched} new={t.new} ambiguous={t.ambiguous} merged={t.merged} held_for_review={t.held}"
 
 
 # Tables a load writes, by file role: their planner statistics are refreshed after the load.
@@ -154,6 +154,14 @@ def run_import(
         return result
 
     fail_interrupted_runs()
+    with sqlite.import_mode():
+        _load_jobs(format, jobs, result, trigger, progress, batch_size)
+    if result.new_titles:
+        make_new_titles_recommendable()
+    return result
+
+
+def _load_jobs(format: str, jobs, result: ImportResult, trigger: str, progress, batch_size) -> None:
     index = TitleIndex()
     for job in sorted(jobs, key=lambda job: job.order):
         run = ImportRun.objects.create(
@@ -168,6 +176,9 @@ def run_import(
             recorder.finish(ImportRun.Status.FAILED, f"{type(error).__name__}: {error}")
             raise
         analyze_after_load(job.role)
+        mode = sqlite.current_mode()
+        if mode is not None:  # what the embedded database ran in (WAL and synchronous=NORMAL, 1)
+            extra["sqlite"] = {"journal_mode": mode[0], "synchronous": mode[1]}
         run = recorder.finish(ImportRun.Status.SUCCEEDED, **extra)
         result.runs.append(run)
         result.totals.add(recorder.totals)
@@ -175,9 +186,6 @@ def run_import(
             result.new_ratings += recorder.totals.created
         elif job.role in ("titles", "movies"):
             result.new_titles += recorder.totals.created
-    if result.new_titles:
-        make_new_titles_recommendable()
-    return result
 
 
 def make_new_titles_recommendable() -> None:

@@ -5,6 +5,7 @@ import hashlib
 import io
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,8 +105,10 @@ class Counts:
     matched: int = 0
     new: int = 0
     ambiguous: int = 0
+    merged: int = 0  # titles folded into another one an external id showed to be the same work
+    held: int = 0  # id conflicts sent to the review list instead
 
-    FIELDS = ("rows", "created", "updated", "unchanged", "rejected", "matched", "new", "ambiguous")
+    FIELDS = ("rows", "created", "updated", "unchanged", "rejected", "matched", "new", "ambiguous", "merged", "held")
 
     def add(self, other: "Counts") -> None:
         for name in self.FIELDS:
@@ -179,6 +182,9 @@ class RunRecorder:
         self.stored_rejects = 0
         self.ambiguous_notes: list[str] = []
         self._lock = threading.Lock()
+        # CPU time of this process during the run: on SQLite (in-process) the whole cost of the
+        # import, which a machine shared with other work does not inflate as it does wall time.
+        self._cpu_start = time.process_time()
 
     def save_batch(self, batch: Batch) -> None:
         """Call inside the batch's transaction: counters and rejected rows commit with the data.
@@ -216,6 +222,7 @@ class RunRecorder:
             **run.details,
             **details,
             "seconds": round((run.finished_at - run.started_at).total_seconds(), 2),
+            "cpu_seconds": round(time.process_time() - self._cpu_start, 2),
             "ambiguous_titles": self.ambiguous_notes,
             "rejected_rows_stored": self.stored_rejects,
             "rejected_rows_truncated": run.rejected > self.stored_rejects,

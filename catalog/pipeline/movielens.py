@@ -1,7 +1,8 @@
 """MovieLens dumps: ml-1m (``::``-separated .dat, Latin-1) and ml-latest (CSV, UTF-8).
 
 Files are recognised by name and checked by content: movies (.dat/.csv), links.csv, users.dat,
-ratings (.dat/.csv). Within one import they load in that order, so ratings find their movies.
+ratings (.dat/.csv), tags.csv, genome-tags.csv, genome-scores.csv (``movielens_tags``). Within one
+import they load in that order, so ratings and tags find their movies.
 Rating users become accounts that cannot log in (``ratings.bulk.ensure_imported_raters``).
 """
 import csv
@@ -13,20 +14,24 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from catalog import services
-from catalog.models import Title
+from catalog.models import Title, TitleConflict
 from ratings.bulk import IMPORTED_USERNAME_PREFIX, ensure_imported_raters, upsert_ratings
 from ratings.models import ALLOWED_SCORES
 
+from . import movielens_tags
 from .base import Batch, ParallelWriter, prefetched, FileInfo, FileRefused, Progress, RowError, RunRecorder, first_line, inspect_file, open_text, row_checksum
 from .normalize import split_list, split_movielens_title
 from .resolve import TitleIndex
-from .titles import EnrichmentRecord, FileContext, TitleRecord, load_enrichment_batch, load_title_batch
+from .titles import EnrichmentRecord, FileContext, TitleRecord, load_enrichment_batch, load_title_batch, merge_on_shared_ids
 
-ORDER = {"movies": 0, "links": 1, "users": 2, "ratings": 3}
+ORDER = {"movies": 0, "links": 1, "users": 2, "ratings": 3, "tags": 4, "genome-tags": 5, "genome-scores": 6}
 CSV_HEADERS = {
     "movies": ["movieId", "title", "genres"],
     "links": ["movieId", "imdbId", "tmdbId"],
     "ratings": ["userId", "movieId", "rating", "timestamp"],
+    "tags": ["userId", "movieId", "tag", "timestamp"],
+    "genome-tags": ["tagId", "tag"],
+    "genome-scores": ["movieId", "tagId", "relevance"],
 }
 DAT_PATTERNS = {
     "movies": re.compile(r"^\d+::.+::.*$"),
@@ -42,7 +47,7 @@ RATING_WRITERS = 2  # parallel database connections for ratings (PostgreSQL, out
 
 def _role_from_name(path: Path) -> str | None:
     name = path.name.lower()
-    for role in ("movies", "ratings", "users", "links", "tags"):
+    for role in ("movies", "ratings", "users", "links", "tags", "genome-tags", "genome-scores"):
         if name.startswith(role):
             return role
     return None
@@ -77,6 +82,8 @@ class MovieLensFile:
                 yield number, text.rstrip("\r\n")
 
     def load(self, recorder: RunRecorder, index: TitleIndex, progress: Progress | None, batch_size: int | None):
+        if self.role in movielens_tags.LOADERS:
+            return movielens_tags.LOADERS[self.role](self, recorder, index, progress, batch_size)
         return getattr(self, f"load_{self.role}")(recorder, index, progress, batch_size)
 
     # --- movies -----------------------------------------------------------------------------------
@@ -129,29 +136,46 @@ class MovieLensFile:
             ids = {"imdb_id": f"tt{int(imdb):07d}" if imdb else None, "tmdb_id": int(tmdb) if tmdb else None}
             return EnrichmentRecord(number, movie_id, row_checksum(ids), title_id, ids)
 
-        def write(records: list[EnrichmentRecord]) -> dict[int, str]:
-            refused = {}
+        def write(records: list[EnrichmentRecord], batch) -> dict[int, str]:
+            """Set the ids the links name; an id another title holds is evidence that the two are
+            one work, decided by the resolution step after the batch (merged, or held for review)."""
+            refused, shared = {}, []
             titles = Title.objects.in_bulk([r.title_id for r in records])
             changed = {}
             for record in records:
                 title = titles[record.title_id]
+                free = {}
                 for name, value in record.payload.items():
-                    holder = index.title_for(name, value)
                     current = getattr(title, name)
                     if value is None or current == value:
                         continue
+                    holder = index.title_for(name, value)
                     if holder not in (None, title.pk):
-                        refused[id(record)] = f"{name} {value} already belongs to title #{holder}"
+                        shared.append((record, {name: value}))
                     elif current not in (None, ""):
                         refused[id(record)] = f"title #{title.pk} already has {name} {current}, the link says {value}"
+                    else:
+                        free[name] = value
                 if id(record) in refused:
                     continue
-                for name, value in record.payload.items():
-                    if value is not None and getattr(title, name) != value:
-                        setattr(title, name, value)
-                        index.set_external(title.pk, **{name: value})
-                        changed[title.pk] = title
+                for name, value in free.items():
+                    setattr(title, name, value)
+                    index.set_external(title.pk, **{name: value})
+                    changed[title.pk] = title
             services.update_objects(list(changed.values()), ["imdb_id", "tmdb_id", "updated_at"])
+            outcome = merge_on_shared_ids(ctx, batch, [(ids, record.title_id) for record, ids in shared])
+            if outcome is not None:
+                decided = {(c.other_id, c.evidence): result for c, result in outcome.decided.items()}
+                for record, ids in shared:
+                    (name, value), = ids.items()
+                    conflict = decided.get((record.title_id, f"{name} {value}"))
+                    if isinstance(conflict, TitleConflict):
+                        refused[id(record)] = (
+                            f"held for review: {name} {value} names title #{conflict.title_id} and #{conflict.other_id}, "
+                            f"which cannot be one work: {conflict.reason}"
+                        )
+                for record in records:
+                    record.title_id = outcome.final(record.title_id)
             return refused
 
         self._run(ctx, batch_size or TITLE_BATCH, parse, lambda records, batch: load_enrichment_batch(ctx, records, batch, write), progress)
@@ -269,12 +293,10 @@ def inspect(path: Path, platform: str | None = None) -> MovieLensFile:
     role = _role_from_name(path)
     if dialect == "csv":
         header = [h.strip().lstrip("\ufeff") for h in head.split(",")]
-        if header == ["userId", "movieId", "tag", "timestamp"]:
-            raise FileRefused(f"{path}: tags files are not imported (user tags are not catalogue data)")
         found = next((r for r, h in CSV_HEADERS.items() if h == header), None)
         if found is None:
             expected = CSV_HEADERS.get(role) if role in CSV_HEADERS else None
-            hint = f"expected {','.join(expected)}" if expected else "expected a movies, links or ratings header"
+            hint = f"expected {','.join(expected)}" if expected else "expected a movies, links, ratings, tags or genome header"
             raise FileRefused(f"{path}: wrong header {head[:80]!r}; {hint}")
         role = found
     else:

@@ -15,6 +15,27 @@ from .normalize import fold, title_key, title_keys
 
 MATCHED, NEW, AMBIGUOUS = "matched", "new", "ambiguous"
 EXTERNAL_IDS = ("movielens_id", "tmdb_id", "imdb_id")
+# Which source's values a title shows when several describe it (the higher wins, whatever the
+# import order); "" (made by a curator, or imported before sources were recorded) is never overwritten.
+SOURCE_PRECEDENCE = {"tmdb": 3, "streaming": 2, "movielens": 1}
+CURATED = 9
+
+
+def precedence(source: str) -> tuple[int, str]:
+    """The order of sources for a title's name, year and fields; ties broken by the source's name,
+    so two platforms' catalogues also give one answer in either order."""
+    if not source:
+        return (CURATED, "")
+    return (SOURCE_PRECEDENCE.get(source.split(":", 1)[0], 0), source)
+
+
+def incompatibility(kind_a: str, year_a: int | None, kind_b: str, year_b: int | None) -> str | None:
+    """Why two titles cannot be one work, whatever an id says: another kind, or years more than one apart."""
+    if kind_a != kind_b:
+        return f"kinds differ ({kind_a} / {kind_b})"
+    if year_a is not None and year_b is not None and abs(year_a - year_b) > 1:
+        return f"years differ by {abs(year_a - year_b)} ({year_a} / {year_b})"
+    return None
 
 
 @dataclass
@@ -32,7 +53,8 @@ class TitleIndex:
         self.by_external: dict[str, dict] = {name: {} for name in EXTERNAL_IDS}
         self.external_of: dict[int, dict[str, object]] = {}
         self.directors_of: dict[int, set[str]] = {}
-        self.provisional_keys: dict[int, list] = {}
+        self.keys_of: dict[int, list] = {}
+        self.facts_of: dict[int, tuple[str, int | None]] = {}
         # Plain queries, not server-side cursors: a cursor is planned for its first rows and, on
         # tables fresh from a bulk load (no statistics yet), that plan can be a disaster.
         for title_id, name, year, kind, *ids in Title.objects.values_list("id", "name", "year", "kind", *EXTERNAL_IDS):
@@ -47,22 +69,42 @@ class TitleIndex:
             bucket = self.by_key.setdefault((key, year, kind), [])
             if title_id not in bucket:
                 bucket.append(title_id)
-                if title_id < 0:
-                    self.provisional_keys.setdefault(title_id, []).append((key, year, kind))
+                self.keys_of.setdefault(title_id, []).append((key, year, kind))
+        self.facts_of[title_id] = (kind, year)
         if directors:
             self.directors_of.setdefault(title_id, set()).update(fold(d) for d in directors)
         self.set_external(title_id, **external)
 
     def rekey(self, old_id: int, new_id: int) -> None:
         """Replace a provisional id (a title of the current batch, not yet inserted) with its real id."""
-        for key in self.provisional_keys.pop(old_id, ()):
+        for key in self.keys_of.pop(old_id, ()):
             bucket = self.by_key[key]
             bucket[bucket.index(old_id)] = new_id
+            self.keys_of.setdefault(new_id, []).append(key)
+        if old_id in self.facts_of:
+            self.facts_of[new_id] = self.facts_of.pop(old_id)
         for name, value in self.external_of.pop(old_id, {}).items():
             self.by_external[name][value] = new_id
             self.external_of.setdefault(new_id, {})[name] = value
         if old_id in self.directors_of:
             self.directors_of[new_id] = self.directors_of.pop(old_id)
+
+    def merge(self, loser: int, survivor: int, name: str, year: int | None, kind: str) -> None:
+        """``loser`` was folded into ``survivor`` (now showing ``name``, ``year``, ``kind``): every
+        key and id of the loser now finds the survivor."""
+        for key in self.keys_of.pop(loser, ()):
+            bucket = self.by_key[key]
+            bucket.remove(loser)
+            if survivor not in bucket:
+                bucket.append(survivor)
+                self.keys_of.setdefault(survivor, []).append(key)
+        self.facts_of.pop(loser, None)
+        external = self.external_of.pop(loser, {})
+        for id_name, value in external.items():
+            if self.by_external[id_name].get(value) == loser:
+                del self.by_external[id_name][value]
+        self.add(survivor, name, year, kind, directors=self.directors_of.pop(loser, ()), **external)
+        self.facts_of[survivor] = (kind, year)
 
     def set_external(self, title_id: int, **external) -> None:
         known = self.external_of.setdefault(title_id, {})
@@ -77,7 +119,7 @@ class TitleIndex:
     def resolve(self, *, name: str, year: int | None, kind: str, with_aka: bool = False, directors=(), **external) -> Resolution:
         for id_name in EXTERNAL_IDS:
             title_id = self.title_for(id_name, external.get(id_name))
-            if title_id is not None and not self._conflicts(title_id, external):
+            if title_id is not None and not self._conflicts(title_id, external) and self._compatible(title_id, kind, year):
                 return Resolution(title_id, MATCHED, (title_id,))
         wanted_directors = {fold(d) for d in directors}
         candidates: list[int] = []
@@ -94,6 +136,10 @@ class TitleIndex:
         if not candidates:
             return Resolution(None, NEW)
         return Resolution(None, AMBIGUOUS, tuple(candidates))
+
+    def _compatible(self, title_id: int, kind: str, year: int | None) -> bool:
+        facts = self.facts_of.get(title_id)
+        return facts is None or incompatibility(facts[0], facts[1], kind, year) is None
 
     def _conflicts(self, title_id: int, external: dict) -> bool:
         known = self.external_of.get(title_id, {})

@@ -13,7 +13,8 @@ from catalog import services
 from catalog.models import Collection, Company, Title, TitleCompany, TitleCountry, TitleDetails
 
 from .base import Batch, RunRecorder
-from .resolve import AMBIGUOUS, MATCHED, TitleIndex
+from .merge import Candidate, resolve_candidates
+from .resolve import AMBIGUOUS, MATCHED, TitleIndex, precedence
 
 TITLE_FIELDS = ("description", "runtime_minutes", "seasons", "maturity_rating")
 
@@ -121,7 +122,8 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
         new_titles = []
         for record in create:
             external = _free(index, provisional[id(record)], record.external)
-            new_titles.append(Title(kind=record.kind, name=record.name[:300], year=record.year, **record.fields, **external))
+            new_titles.append(Title(kind=record.kind, name=record.name[:300], year=record.year, fields_from=ctx.source,
+                                    **record.fields, **external))
         Title.objects.bulk_create(new_titles, batch_size=1000)
         real_id: dict[int, int] = {}
         for record, title in zip(create, new_titles):
@@ -138,13 +140,22 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
                 title = existing[title_id]
                 title_of[id(record)] = title_id
                 values = dict(record.fields)
-                if overwrite:
-                    values.update(name=record.name[:300], year=record.year, kind=record.kind)
+                # The source of higher precedence sets the values whatever the import order; a
+                # lower one fills blanks. A changed record of the source a title came from is one.
+                outranks = precedence(ctx.source) >= precedence(title.fields_from)
+                if outranks:
+                    values.update(name=record.name[:300], year=record.year)
+                    if overwrite:
+                        values.update(kind=record.kind)
+                    if title.fields_from != ctx.source:
+                        title.fields_from = ctx.source
+                        changed_fields.add("fields_from")
+                        changed[title_id] = title
                 for name, value in values.items():
                     if value in (None, ""):
                         continue
                     current = getattr(title, name)
-                    if current != value and (overwrite or current in (None, "")):
+                    if current != value and (outranks or current in (None, "")):
                         setattr(title, name, value)
                         changed_fields.add(name)
                         changed[title_id] = title
@@ -165,8 +176,26 @@ def load_title_batch(ctx: FileContext, records: list[TitleRecord], batch: Batch)
         if avail:
             services.upsert_availabilities(avail)
         services.upsert_source_records(ctx.source, [(r.external_id, title_of[id(r)], r.checksum) for r in written], ctx.recorder.run.pk)
+        merge_on_shared_ids(ctx, batch, [(r.external, title_of[id(r)]) for r in written])
 
     ctx.recorder.commit(batch, write)
+
+
+def merge_on_shared_ids(ctx: FileContext, batch: Batch, written: list[tuple[dict, int]]):
+    """The resolution step after a batch's load: an id of a record that another title holds shows
+    the two to be one work (merged) or an id conflict (held for review). Returns the outcome."""
+    candidates = [
+        Candidate(holder, title_id, f"{name} {value}")
+        for external, title_id in written
+        for name, value in external.items()
+        if (holder := ctx.index.title_for(name, value)) not in (None, title_id)
+    ]
+    if not candidates:
+        return None
+    outcome = resolve_candidates(candidates, ctx.recorder.run, ctx.index)
+    batch.counts.merged += len(outcome.merged)
+    batch.counts.held += len(outcome.held)
+    return outcome
 
 
 def _write_links(records: list[TitleRecord], title_of: dict[int, int]) -> None:
@@ -232,8 +261,8 @@ class EnrichmentRecord:
 
 def load_enrichment_batch(ctx: FileContext, records: list[EnrichmentRecord], batch: Batch, write) -> None:
     """Like ``load_title_batch`` for records that only add to known titles: unchanged records are
-    skipped, the others go to ``write(records)`` (which may reject some by raising nothing and
-    returning {id(record): reason}); all in one transaction with the run's counters."""
+    skipped, the others go to ``write(records, batch)`` (which may reject some by raising nothing and
+    returning {id(record): reason}, and may merge titles: it then points the records at the survivors); all in one transaction with the run's counters."""
     counts = batch.counts
     fresh = first_occurrences(ctx, records, batch)
     known = services.source_records(ctx.source, (r.external_id for r in fresh))
@@ -247,7 +276,7 @@ def load_enrichment_batch(ctx: FileContext, records: list[EnrichmentRecord], bat
             changed.append(record)
 
     def run_write() -> None:
-        refused = write(changed) or {}
+        refused = write(changed, batch) or {}
         accepted = []
         for record in changed:
             if id(record) in refused:

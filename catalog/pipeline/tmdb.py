@@ -176,7 +176,7 @@ def transform_keywords(row: list[str], line: int, index: TitleIndex) -> Enrichme
     return EnrichmentRecord(line, str(movie_id), row_checksum(keywords), title_id, keywords)
 
 
-def write_credits(records: list[EnrichmentRecord]) -> None:
+def write_credits(records: list[EnrichmentRecord], batch=None) -> None:
     people = services.ensure_tmdb_people([(pid, name) for r in records for group in r.payload for pid, name, *_ in group])
     services.add_credits(
         [(r.title_id, people[pid], "actor", order, character) for r in records for pid, _, order, character in r.payload[0]]
@@ -184,7 +184,7 @@ def write_credits(records: list[EnrichmentRecord]) -> None:
     )
 
 
-def write_keywords(records: list[EnrichmentRecord]) -> None:
+def write_keywords(records: list[EnrichmentRecord], batch=None) -> None:
     ids = services.ensure_by_tmdb_id(Keyword, [k for r in records for k in r.payload])
     services.add_links(TitleKeyword, "keyword", [(r.title_id, ids[k]) for r in records for k, _ in r.payload])
 

@@ -38,7 +38,8 @@ class Command(BaseCommand):
         for run in result.runs:
             self.stdout.write(
                 f"{run.role} {run.path}: rows={run.rows} created={run.created} updated={run.updated} "
-                f"unchanged={run.unchanged} rejected={run.rejected} (run #{run.pk}, {run.details.get('seconds', '?')} s)"
+                f"unchanged={run.unchanged} rejected={run.rejected} (run #{run.pk}, {run.details.get('seconds', '?')} s, "
+                f"cpu {run.details.get('cpu_seconds', '?')} s)"
             )
             for note in run.details.get("ambiguous_titles", [])[:20]:
                 self.stdout.write(f"  ambiguous: {note}")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_import_run_heartbeat'),
+        ('catalog', '0004_i17_title_trigram'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('catalog', '0003_import_run_heartbeat'),
+        ('catalog', '0006_i18_resolution_tags'),
     ]
 
     operations = [
