@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "streamrec",
     "catalog",
     "ratings",
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after SecurityMiddleware, so every response (413s, error pages, static files) gets them.
+    "csp.middleware.CSPMiddleware",
+    "streamrec.middleware.PermissionsPolicyMiddleware",
     "streamrec.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,6 +207,35 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"TitleKindEnum": "catalog.models.Title.Kind"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "streamrec.api_errors.error_schema_hook"],
 }
+
+# Browser security headers, in every configuration (tests/test_security_headers.py walks every URL).
+# Content-Security-Policy (django-csp): the site's own scripts and styles come from static files only:
+# no inline <script>, no style attributes, no framing. The API docs pages (Swagger UI, Redoc) are the
+# only exception: their bundles need inline scripts and styles (API_DOCS_CSP, streamrec/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+API_DOCS_CSP = {
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'", "https://fonts.googleapis.com"],
+    "font-src": ["'self'", "data:", "https://fonts.gstatic.com"],
+    "worker-src": ["'self'", "blob:"],
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Powerful browser features the site never uses, switched off for it and anything it embeds.
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "payment=(), usb=()")
 
 # Production hardening: active whenever DEBUG is off.
 if not DEBUG:

@@ -68,8 +68,35 @@ def browser(monkeypatch):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
+        watched = CSPWatchingBrowser(browser)
+        yield watched
         browser.close()
+    assert not watched.violations, f"Content-Security-Policy violations: {watched.violations}"
+
+
+# Every page of every context reports what the Content-Security-Policy blocked (the site runs with it on).
+REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " in " + e.documentURI));"""
+
+
+class CSPWatchingBrowser:
+    """The browser, whose contexts collect every ``securitypolicyviolation`` event of their pages."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("page", self._watch)
+        return context
+
+    def _watch(self, page):
+        page.on("console", lambda message: self.violations.append(message.text) if message.text.startswith("CSP violation") else None)
 
 
 def shot(page, name: str, full_page: bool = True):
