@@ -1,12 +1,14 @@
-"""The signed-in user's ratings, watchlist and not-interested titles; included under ``/api/v1/`` by
+"""The signed-in user's ratings, watchlist and not-interested titles, and everything held about them
+(``me/export/``); included under ``/api/v1/`` by
 ``streamrec.api_urls``. Un-namespaced: names such as ``my-rating-detail``."""
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import MyNotInterestedViewSet, MyRatingViewSet, MyWatchlistViewSet
+from .api import MyDataExportView, MyNotInterestedViewSet, MyRatingViewSet, MyWatchlistViewSet
 
 router = SimpleRouter()
 router.register("me/ratings", MyRatingViewSet, basename="my-rating")
 router.register("me/watchlist", MyWatchlistViewSet, basename="my-watchlist")
 router.register("me/not-interested", MyNotInterestedViewSet, basename="my-not-interested")
 
-urlpatterns = router.urls
+urlpatterns = [path("me/export/", MyDataExportView.as_view(), name="my-data-export"), *router.urls]

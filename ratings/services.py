@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from streamrec.cache import user_changed
+from streamrec.models import LoginFailure
 
 from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Preference, Rating, WatchlistEntry
 
@@ -116,9 +117,13 @@ def undo_dismissal(*, user, title) -> bool:
 
 @transaction.atomic
 def delete_account(user) -> int:
-    """Delete ``user`` with their ratings, watchlist and dismissals; returns how many ratings went."""
-    user_id = user.pk  # delete() sets the instance's pk to None
-    ratings, _ = Rating.objects.filter(user=user).delete()
-    user.delete()
+    """Delete ``user`` with everything held about them (ratings/personal_data.py lists it): rows that
+    point at the account go with it (their foreign keys cascade) and the sign-in failures kept under its
+    username are deleted here; returns how many ratings went."""
+    user_id, username = user.pk, user.username  # delete() sets the instance's pk to None
+    with transaction.atomic():
+        ratings, _ = Rating.objects.filter(user=user).delete()
+        LoginFailure.objects.filter(username=username.lower()).delete()
+        user.delete()
     user_changed(user_id)
     return ratings

@@ -51,7 +51,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/v1/me/watchlist/"), ("post", "/api/v1/me/watchlist/"), ("delete", "/api/v1/me/watchlist/{title_id}/"),
     ("get", "/api/v1/me/not-interested/"), ("post", "/api/v1/me/not-interested/"),
     ("delete", "/api/v1/me/not-interested/{title_id}/"), ("get", "/api/v1/me/recommendations/"), ("get", "/api/v1/health/"),
-    ("get", "/api/v1/ping/"),
+    ("get", "/api/v1/ping/"), ("get", "/api/v1/me/export/"),
 }
 
 
