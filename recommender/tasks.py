@@ -1,5 +1,7 @@
 from celery import shared_task
+from django.conf import settings
 
+from .backups import nightly_backup
 from .training import (
     TrainingResult,
     derive_version_with_new_titles,
@@ -36,3 +38,10 @@ def place_new_titles() -> dict:
     """Make newly imported titles recommendable before anyone rated them (no retrain)."""
     version = derive_version_with_new_titles()
     return {"version": version.pk if version else None}
+
+
+@shared_task(name="recommender.tasks.backup")
+def backup() -> dict:
+    """The nightly backup into BACKUP_DIR; only the newest BACKUP_KEEP are kept."""
+    made, deleted = nightly_backup(settings.BACKUP_DIR, settings.BACKUP_KEEP)
+    return {"backup": str(made), "deleted": [str(path) for path in deleted]}

@@ -295,6 +295,14 @@ CELERY_BEAT_SCHEDULE["import-inbox"] = {
 CATALOG_PERSONALIZATION = "recommender.predictions"
 # Recommender: where model artifacts live (shared by every process that serves the site).
 MODEL_DIR = Path(os.environ.get("STREAMREC_MODEL_DIR", BASE_DIR / "var" / "models"))
+# Nightly backups (recommender.tasks.backup, manage.py backup): the folder and how many are kept. A
+# deleted account's data stays in the backups taken before its deletion until they are rotated out.
+BACKUP_DIR = Path(os.environ.get("STREAMREC_BACKUP_DIR", BASE_DIR / "var" / "backups"))
+BACKUP_KEEP = int(os.environ.get("STREAMREC_BACKUP_KEEP", "7"))
+CELERY_BEAT_SCHEDULE["backup-nightly"] = {
+    "task": "recommender.tasks.backup",
+    "schedule": crontab(hour=2, minute=30),  # before the 03:30 retrain
+}
 # Real datasets for benchmarks; never copied into the repository.
 DATASETS_DIR = Path(os.environ.get("STREAMREC_DATASETS_DIR", BASE_DIR.parent / "shared" / "datasets"))
 
