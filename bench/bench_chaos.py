@@ -43,7 +43,7 @@ from pathlib import Path
 
 import bench_load
 from bench_load import VENV_BIN, create_accounts, log, popular_title_ids, run, start, stop_all, wait_for_health, wait_for_log
-from chaos_report import RECOVERY_GOAL, check_ratings, fault_rows, fmt, tables, windows, write_readme
+from chaos_report import RECOVERY_GOAL, check_ratings, errors_before, fault_rows, fmt, tables, windows, write_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULTS = ("redis restart", "worker SIGKILL + restart", "postgres restart")
@@ -294,6 +294,7 @@ def main() -> int:
             f"different {len(check['different'])}, changed by a later unacknowledged write {len(check['changed_by_unacknowledged'])}: "
             f"{'PASS' if lost == 0 else 'FAIL'}",
             f"probe tasks: {len(probes.sent)} sent, {len(done)} done, {probes.unsent} not sent (broker down)",
+            errors_before(requests, fault_list[0][1]),
         ]
         print()
         print(window_table)

@@ -40,8 +40,8 @@ def check_ratings(writes: list[dict], stored: dict) -> dict:
 def windows(requests: list, t0: float, duration: float) -> list[dict]:
     count = int(duration // WINDOW) + 1
     rows = [{"start": i * WINDOW, "requests": 0, "errors": 0} for i in range(count)]
-    for started, _name, _status, failed in requests:
-        index = int((started - t0) // WINDOW)
+    for answered, _name, _status, failed in requests:
+        index = int((answered - t0) // WINDOW)
         if 0 <= index < count:
             rows[index]["requests"] += 1
             rows[index]["errors"] += int(failed)
@@ -53,14 +53,14 @@ def fault_rows(faults: list[tuple[str, float, float]], requests: list, window_ro
     rows = []
     for index, (name, at, took) in enumerate(faults):
         until = faults[index + 1][1] if index + 1 < len(faults) else end
-        failed = [(started, request) for started, request, _status, bad in requests if bad and at <= started < until]
+        failed = [(answered, request) for answered, request, _status, bad in requests if bad and at <= answered < until]
         # Recovered from the first clean window after the fault's last window with errors (before the next fault).
         in_reach = [w for w in window_rows if at - 0.5 <= t0 + w["start"] < until - 0.5]  # faults start on window starts
         last_bad = max((i for i, w in enumerate(in_reach) if w["errors"]), default=-1)
         clean = next((w for w in in_reach[last_bad + 1:] if w["errors"] == 0), None)
         first_probe = min((done[task_id] for sent, task_id in probes if sent >= at and task_id in done), default=None)
         kinds: dict[str, int] = {}
-        for _started, request in failed:
+        for _answered, request in failed:
             kinds[request] = kinds.get(request, 0) + 1
         rows.append({
             "fault": name, "at": at - t0, "took": took, "errors": len(failed),
@@ -70,6 +70,16 @@ def fault_rows(faults: list[tuple[str, float, float]], requests: list, window_ro
             "kinds": sorted(kinds.items(), key=lambda item: -item[1])[:3],
         })
     return rows
+
+
+def errors_before(requests: list, until: float) -> str:
+    """Errors answered before the first fault (start-up and load alone), by request."""
+    kinds: dict[str, int] = {}
+    for answered, request, _status, bad in requests:
+        if bad and answered < until:
+            kinds[request] = kinds.get(request, 0) + 1
+    detail = ", ".join(f"{name}: {n}" for name, n in sorted(kinds.items(), key=lambda item: -item[1])[:4])
+    return f"before the first fault: {sum(kinds.values())} errors" + (f" ({detail})" if detail else "")
 
 
 def fmt(value, digits: int = 1) -> str:
@@ -104,7 +114,7 @@ def write_readme(args, window_table, fault_table, summary, load_before) -> None:
         "workload (ratings through the API and the title page's form).\n\n"
         f"{fault_table}\n\n"
         "```\n" + "\n".join(summary) + "\n```\n\n"
-        "Requests and errors per 5-second window (by the time each request started):\n\n"
+        "Requests and errors per 5-second window (by the time each answer or error came):\n\n"
         f"{window_table}\n"
         f"{MARK_END}"
     )

@@ -2,19 +2,21 @@
 (bench/locustfile.py, unchanged tasks) with a log of their own, written at the end to
 ``DATA["chaos_output"]``:
 
-- every request: when it started (epoch seconds), its name, its status and whether it failed, so the
-  bench counts errors per 5-second window around each fault;
+- every request: when its answer (or its error) came (epoch seconds), its name, its status and whether it
+  failed, so the bench counts errors per 5-second window around each fault;
 - every rating write (API ``POST /api/v1/me/ratings/`` and the title page's form): account, title,
   score, when it was sent and whether the site acknowledged it (201/200, or the form's redirect back to
   the title page), so the bench checks the database against what the client was told.
 
-Requests give up after 10 s (a hung request is an error in its window, not a stall of the run).
+Requests give up after 30 s, gunicorn's worker timeout (a hung request is an error, not a stall of the
+run). Members rate more often than in the load bench (extra rating tasks), so the check has writes
+around every fault.
 """
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from locust import events
+from locust import events, task
 
 import locustfile as base
 
@@ -39,7 +41,7 @@ def _rating_of(name: str, url: str, payload) -> tuple[int, float] | None:
 def _log(request_type, name, response_time, response_length, exception=None, context=None, response=None, start_time=None, url=None, **_):
     started = start_time if start_time is not None else time.time() - response_time / 1000
     status = getattr(response, "status_code", 0) or 0
-    _requests.append((started, f"{request_type} {name}", status, exception is not None))
+    _requests.append((started + response_time / 1000, f"{request_type} {name}", status, exception is not None))
     if name in (RATING_API, RATING_FORM) and context and "username" in context:
         request = getattr(response, "request", None)
         rating = _rating_of(name, url or "", getattr(request, "payload", None))
@@ -57,8 +59,8 @@ def _write_log(**_):
 
 
 class Bounded:
-    network_timeout = 10.0
-    connection_timeout = 5.0
+    network_timeout = 30.0
+    connection_timeout = 10.0
 
     def context(self) -> dict:
         credentials = getattr(self, "credentials", None)
@@ -70,8 +72,12 @@ class Visitor(Bounded, base.Visitor):
 
 
 class WebMember(Bounded, base.WebMember):
-    pass
+    @task(2)
+    def rate_more(self):
+        self.rate_through_form()
 
 
 class AppMember(Bounded, base.AppMember):
-    pass
+    @task(4)
+    def rate_more(self):
+        self.rate_api()
