@@ -8,6 +8,8 @@ Bulk rating writes are in ``ratings.bulk``, offline sync in ``ratings.sync``, CS
 A ``title`` argument is a ``catalog.models.Title``: ratings point at titles by their foreign keys
 and never import the catalog, a layer above them.
 """
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -115,15 +117,24 @@ def undo_dismissal(*, user, title) -> bool:
     return deleted > 0
 
 
+def _session_keys_of(user_id: int) -> list[str]:
+    """The stored sessions signed in as ``user_id`` (other browsers and devices): the session table has
+    no user column, so each unexpired session is decoded; account deletions are rare."""
+    return [
+        session.pk for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+
+
 @transaction.atomic
 def delete_account(user) -> int:
     """Delete ``user`` with everything held about them (ratings/personal_data.py lists it): rows that
-    point at the account go with it (their foreign keys cascade) and the sign-in failures kept under its
-    username are deleted here; returns how many ratings went."""
+    point at the account go with it (their foreign keys cascade); the sign-in failures kept under its
+    username and its sessions on other devices are deleted here; returns how many ratings went."""
     user_id, username = user.pk, user.username  # delete() sets the instance's pk to None
-    with transaction.atomic():
-        ratings, _ = Rating.objects.filter(user=user).delete()
-        LoginFailure.objects.filter(username=username.lower()).delete()
-        user.delete()
+    ratings, _ = Rating.objects.filter(user=user).delete()
+    LoginFailure.objects.filter(username=username.lower()).delete()
+    Session.objects.filter(pk__in=_session_keys_of(user_id)).delete()
+    user.delete()
     user_changed(user_id)
     return ratings

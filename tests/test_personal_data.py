@@ -136,8 +136,14 @@ def test_export_needs_sign_in(client, api_client):
 
 
 def test_deleting_the_account_removes_everything_held_about_the_person(client, person, other_user):
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
     LoginFailure.objects.create(username="bob")
     LoginFailure.objects.create(username="alice", failed_at=timezone.now() - timedelta(days=2))
+    phone, bobs = Client(), Client()
+    phone.force_login(person)
+    bobs.force_login(other_user)
     client.force_login(person)
     response = client.post("/accounts/delete/", {"password": PASSWORD})
     assert response.status_code == 302
@@ -148,3 +154,6 @@ def test_deleting_the_account_removes_everything_held_about_the_person(client, p
     assert not LoginFailure.objects.filter(username="alice").exists()
     assert LoginFailure.objects.filter(username="bob").count() == 1  # someone else's records stay
     assert Rating.objects.count() == 0 and Title.objects.count() == 3
+    # Signed out everywhere: the session on the other device is gone, someone else's stays.
+    assert Session.objects.count() == 1 and bobs.get("/accounts/me/").status_code == 200
+    assert phone.get("/accounts/me/").status_code == 302
