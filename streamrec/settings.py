@@ -231,6 +231,7 @@ API_DOCS_CSP = {
     "style-src": ["'self'", "'unsafe-inline'", "https://fonts.googleapis.com"],
     "font-src": ["'self'", "data:", "https://fonts.gstatic.com"],
     "worker-src": ["'self'", "blob:"],
+    "img-src": ["'self'", "data:", "https://cdn.redoc.ly"],  # Redoc's own logo
 }
 SECURE_REFERRER_POLICY = "same-origin"
 # Powerful browser features the site never uses, switched off for it and anything it embeds.
