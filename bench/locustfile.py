@@ -164,7 +164,7 @@ class WebMember(Member):
     weight = 2
 
     def on_start(self):
-        credentials = account()
+        self.credentials = credentials = account()
         page = self.get("/accounts/login/", name="/accounts/login/")
         token = CSRF_INPUT.search(page.text).group(1)
         with self.client.post(
@@ -227,7 +227,7 @@ class AppMember(Member):
     weight = 2
 
     def on_start(self):
-        credentials = account()
+        self.credentials = credentials = account()
         with self.client.post(
             "/api/v1/auth/token/", json={"username": credentials["username"], "password": credentials["password"]},
             name="/api/v1/auth/token/", catch_response=True,

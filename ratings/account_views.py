@@ -1,18 +1,23 @@
-"""The account pages: what the account holds, and deleting it (with its ratings)."""
+"""The account pages: what the account holds, a copy of it all, and deleting it (with its ratings)."""
+import json
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from streamrec.selectors import email_status
 
 from .models import NOVELTY_STOPS
+from .personal_data import personal_data
 from .selectors import novelty_of, watch_history_paused
 from .services import delete_account as delete_account_service
 from .services import set_novelty as set_novelty_service
@@ -28,6 +33,18 @@ def account(request):
          "novelty": novelty_of(user), "novelty_stops": NOVELTY_STOPS, "watch_paused": watch_history_paused(user),
          "email": email_status(user)},
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def export_my_data(request):
+    """Download my data: the same document as ``GET /api/v1/me/export/``, as a file."""
+    body = json.dumps(personal_data(request.user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"streamrec-data-{request.user.pk}-{timezone.now():%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

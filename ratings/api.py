@@ -6,11 +6,13 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from streamrec.api_errors import INVALID, NOT_FOUND, UNAUTHENTICATED
 from streamrec.api_fields import Pagination, TitleSummarySerializer, object_id
 
 from .models import ALLOWED_SCORES, Dismissal, WatchlistEntry, title_model
+from .personal_data import personal_data
 from .selectors import active_titles, user_ratings, user_watchlist
 from .services import (
     add_to_watchlist, dismiss_title, rate_title, remove_from_watchlist, remove_rating, undo_dismissal, validate_score,
@@ -273,3 +275,14 @@ class MyNotInterestedViewSet(TitleListViewSet):
             Dismissal.objects.filter(user=self.request.user).select_related("title").prefetch_related("title__genres")
             .order_by("-dismissed_at", "-pk")
         )
+
+
+@extend_schema(
+    summary="Everything held about the signed-in person",
+    description="One JSON document: account, settings, ratings, watchlist, not-interested titles, whether an API "
+                "token exists (never the token) and recorded sign-in failures. Fields: README.md, 'Your data'.",
+    responses={200: OpenApiTypes.OBJECT, **UNAUTHENTICATED},
+)
+class MyDataExportView(APIView):
+    def get(self, request):
+        return Response(personal_data(request.user))

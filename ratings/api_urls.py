@@ -1,8 +1,10 @@
-"""The signed-in user's ratings, watchlist, not-interested titles and watch events; included under ``/api/v1/`` by
+"""The signed-in user's ratings, watchlist, not-interested titles and watch events, and everything held
+about them (``me/export/``); included under ``/api/v1/`` by
 ``streamrec.api_urls``. Un-namespaced: names such as ``my-rating-detail``."""
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import MyNotInterestedViewSet, MyRatingViewSet, MyWatchlistViewSet
+from .api import MyDataExportView, MyNotInterestedViewSet, MyRatingViewSet, MyWatchlistViewSet
 from .watch_api import MyWatchEventViewSet
 
 router = SimpleRouter()
@@ -11,4 +13,4 @@ router.register("me/watchlist", MyWatchlistViewSet, basename="my-watchlist")
 router.register("me/not-interested", MyNotInterestedViewSet, basename="my-not-interested")
 router.register("me/watch-events", MyWatchEventViewSet, basename="my-watch-event")
 
-urlpatterns = router.urls
+urlpatterns = [path("me/export/", MyDataExportView.as_view(), name="my-data-export"), *router.urls]

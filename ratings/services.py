@@ -8,11 +8,14 @@ Bulk rating writes are in ``ratings.bulk``, offline sync in ``ratings.sync``, CS
 A ``title`` argument is a ``catalog.models.Title``: ratings point at titles by their foreign keys
 and never import the catalog, a layer above them.
 """
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from streamrec.cache import user_changed
+from streamrec.models import LoginFailure
 
 from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Preference, Rating, WatchlistEntry
 
@@ -114,11 +117,24 @@ def undo_dismissal(*, user, title) -> bool:
     return deleted > 0
 
 
+def _session_keys_of(user_id: int) -> list[str]:
+    """The stored sessions signed in as ``user_id`` (other browsers and devices): the session table has
+    no user column, so each unexpired session is decoded; account deletions are rare."""
+    return [
+        session.pk for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+
+
 @transaction.atomic
 def delete_account(user) -> int:
-    """Delete ``user`` with their ratings, watchlist and dismissals; returns how many ratings went."""
-    user_id = user.pk  # delete() sets the instance's pk to None
+    """Delete ``user`` with everything held about them (ratings/personal_data.py lists it): rows that
+    point at the account go with it (their foreign keys cascade); the sign-in failures kept under its
+    username and its sessions on other devices are deleted here; returns how many ratings went."""
+    user_id, username = user.pk, user.username  # delete() sets the instance's pk to None
     ratings, _ = Rating.objects.filter(user=user).delete()
+    LoginFailure.objects.filter(username=username.lower()).delete()
+    Session.objects.filter(pk__in=_session_keys_of(user_id)).delete()
     user.delete()
     user_changed(user_id)
     return ratings

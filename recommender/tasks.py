@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
+from .backups import nightly_backup
 from .digest import give_up, send_batch, start_run
 from .training import (
     TrainingResult,
@@ -64,3 +65,10 @@ def send_digest_batch(self, run_id: int, user_ids: list[int]) -> dict:
             raise self.retry(args=[run_id, outcome.retry], countdown=min(1800, settings.EMAIL_RETRY_SECONDS * 2 ** self.request.retries))
     return {"sent": outcome.sent, "empty": outcome.empty, "skipped": outcome.skipped, "failed": outcome.failed,
             "retry": len(outcome.retry)}
+
+
+@shared_task(name="recommender.tasks.backup")
+def backup() -> dict:
+    """The nightly backup into BACKUP_DIR; only the newest BACKUP_KEEP are kept."""
+    made, deleted = nightly_backup(settings.BACKUP_DIR, settings.BACKUP_KEEP)
+    return {"backup": str(made), "deleted": [str(path) for path in deleted]}

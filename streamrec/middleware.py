@@ -1,4 +1,5 @@
-"""Refuse a request body larger than any form or upload of the site before anything reads it."""
+"""Refuse a request body larger than any form or upload of the site before anything reads it; send the
+Permissions-Policy header (Django sends Referrer-Policy, django-csp the Content-Security-Policy)."""
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
@@ -26,3 +27,15 @@ class RequestBodyLimitMiddleware:
                 return JsonResponse({"status": 413, "code": "request_too_large", "detail": detail}, status=413)
             return HttpResponse(loader.render_to_string("413.html", {"detail": detail}), status=413)
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy`` from the setting of that name on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "streamrec",
     "catalog",
     "ratings",
@@ -83,6 +84,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after SecurityMiddleware, so every response (413s, error pages, static files) gets them.
+    "csp.middleware.CSPMiddleware",
+    "streamrec.middleware.PermissionsPolicyMiddleware",
     "streamrec.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,6 +249,36 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "streamrec.api_errors.error_schema_hook"],
 }
 
+# Browser security headers, in every configuration (tests/test_security_headers.py walks every URL).
+# Content-Security-Policy (django-csp): the site's own scripts and styles come from static files only:
+# no inline <script>, no style attributes, no framing. The API docs pages (Swagger UI, Redoc) are the
+# only exception: their bundles need inline scripts and styles (API_DOCS_CSP, streamrec/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+API_DOCS_CSP = {
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'", "https://fonts.googleapis.com"],
+    "font-src": ["'self'", "data:", "https://fonts.gstatic.com"],
+    "worker-src": ["'self'", "blob:"],
+    "img-src": ["'self'", "data:", "https://cdn.redoc.ly"],  # Redoc's own logo
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Powerful browser features the site never uses, switched off for it and anything it embeds.
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "payment=(), usb=()")
+
 # Production hardening: active whenever DEBUG is off.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -329,6 +363,8 @@ CELERY_BEAT_SCHEDULE["import-inbox"] = {
 # The catalog's pages and API get predicted stars and similar titles from this module (the
 # interface is in catalog/personalization.py; the catalog does not import the recommender).
 CATALOG_PERSONALIZATION = "recommender.predictions"
+# A person's data export (ratings/personal_data.py) gathers the other apps' parts from these modules.
+PERSONAL_DATA_PARTS = ["streamrec.personal_data", "catalog.personal_data", "recommender.personal_data"]
 # Called by each web worker before its first request (streamrec/gunicorn_conf.py): loads the serving
 # model and its compiled kernels and fills the shared lists of the first pages.
 PROCESS_WARM_UP = "recommender.pages.warm_up_process"
@@ -359,6 +395,14 @@ else:
 ANN_MIN_TITLES = int(os.environ.get("STREAMREC_ANN_MIN_TITLES", "100000"))
 # Index cells a query probes: more finds more of the exact top-N and costs time (bench/bench_ann.py).
 ANN_NPROBE = int(os.environ.get("STREAMREC_ANN_NPROBE", "32"))
+# Nightly backups (recommender.tasks.backup, manage.py backup): the folder and how many are kept. A
+# deleted account's data stays in the backups taken before its deletion until they are rotated out.
+BACKUP_DIR = Path(os.environ.get("STREAMREC_BACKUP_DIR", BASE_DIR / "var" / "backups"))
+BACKUP_KEEP = int(os.environ.get("STREAMREC_BACKUP_KEEP", "7"))
+CELERY_BEAT_SCHEDULE["backup-nightly"] = {
+    "task": "recommender.tasks.backup",
+    "schedule": crontab(hour=2, minute=30),  # before the 03:30 retrain
+}
 # Real datasets for benchmarks; never copied into the repository.
 DATASETS_DIR = Path(os.environ.get("STREAMREC_DATASETS_DIR", BASE_DIR.parent / "shared" / "datasets"))
 

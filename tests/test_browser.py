@@ -69,8 +69,52 @@ def browser(monkeypatch):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
+        watched = CSPWatchingBrowser(browser)
+        yield watched
         browser.close()
+    assert not watched.violations, f"Content-Security-Policy violations: {watched.violations}"
+
+
+# Every page of every context reports what the Content-Security-Policy blocked (the site runs with it on).
+REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " in " + e.documentURI));"""
+
+
+class CSPWatchingBrowser:
+    """The browser, whose contexts collect every ``securitypolicyviolation`` event of their pages."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("page", self._watch)
+        return context
+
+    def _watch(self, page):
+        page.on("console", lambda message: self.violations.append(message.text) if message.text.startswith("CSP violation") else None)
+
+
+def wait_js(page, expression: str, arg=None, timeout: float = 30.0):
+    """Wait until ``expression`` is truthy in the page. Playwright's wait_for_function polls with eval,
+    which the site's Content-Security-Policy forbids; page.evaluate runs through the browser's devtools."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return
+        except Error:
+            pass  # not there yet
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {expression}")
+        page.wait_for_timeout(100)
 
 
 def shot(page, name: str, full_page: bool = True):
@@ -115,7 +159,7 @@ def test_sign_up_onboard_rate_and_get_personal_picks(live_server, seeded, browse
     onboarding_ids = card_ids(page, ".onboarding-grid li.card")[:5]
     for count, (title_id, half_stars) in enumerate(zip(onboarding_ids, scores, strict=True), start=1):
         page.click(f"label[for=star-{title_id}-{half_stars}]")
-        page.wait_for_function("n => document.querySelector('[data-rated]').textContent.trim() === String(n)", arg=count)
+        wait_js(page, "n => document.querySelector('[data-rated]').textContent.trim() === String(n)", arg=count)
     assert page.locator("[data-onboarding-done]").inner_text() == "Show my recommendations"
     assert dict(Rating.objects.filter(user__username="newcomer").values_list("title_id", "score")) == {
         title_id: half / 2 for title_id, half in zip(onboarding_ids, scores, strict=True)
@@ -153,7 +197,7 @@ def test_sign_up_onboard_rate_and_get_personal_picks(live_server, seeded, browse
     page.evaluate("window.noReload = true")
     changed = onboarding_ids[3]
     page.click(f"label[for=star-{changed}-7]")
-    page.wait_for_function(f"document.querySelector(\"li[data-title-id='{changed}'] [data-stars-status]\").textContent.startsWith('Saved')")
+    wait_js(page, f"document.querySelector(\"li[data-title-id='{changed}'] [data-stars-status]\").textContent.startsWith('Saved')")
     assert page.evaluate("window.noReload") is True
     assert Rating.objects.get(user__username="newcomer", title_id=changed).score == 3.5
     shot(page, "my-ratings-desktop")
@@ -162,20 +206,20 @@ def test_sign_up_onboard_rate_and_get_personal_picks(live_server, seeded, browse
     page.evaluate("window.noReload = true")
     page.focus(f"#star-{onboarding_ids[0]}-10")  # the checked 5-star radio
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function("document.querySelector('[data-stars-status]').textContent === 'Saved: 4.5 stars'")
+    wait_js(page, "document.querySelector('[data-stars-status]').textContent === 'Saved: 4.5 stars'")
     assert page.evaluate("window.noReload") is True
     assert Rating.objects.get(user__username="newcomer", title_id=onboarding_ids[0]).score == 4.5
     assert page.locator("[data-stars-value]").inner_text() == "4.5 ★"
     page.click("[data-stars-clear]")
-    page.wait_for_function("document.querySelector('[data-stars-status]').textContent === 'Rating cleared'")
+    wait_js(page, "document.querySelector('[data-stars-status]').textContent === 'Rating cleared'")
     assert not Rating.objects.filter(user__username="newcomer", title_id=onboarding_ids[0]).exists()
     page.click(f"label[for=star-{onboarding_ids[0]}-10]")
-    page.wait_for_function("document.querySelector('[data-stars-status]').textContent === 'Saved: 5.0 stars'")
+    wait_js(page, "document.querySelector('[data-stars-status]').textContent === 'Saved: 5.0 stars'")
     shot(page, "title-desktop")
 
     # Watchlist from a title page, then the remaining main pages.
     page.click("form[data-ajax=watchlist] button")
-    page.wait_for_function("document.querySelector('form[data-ajax=watchlist] button').textContent.includes('On your watchlist')")
+    wait_js(page, "document.querySelector('form[data-ajax=watchlist] button').textContent.includes('On your watchlist')")
     pages = {
         "browse": "/titles/?sort=predicted",
         "search-person": "/titles/?person=Kirsten",
@@ -187,10 +231,10 @@ def test_sign_up_onboard_rate_and_get_personal_picks(live_server, seeded, browse
     for name, path in pages.items():
         page.goto(base + path)
         if name == "insights":
-            page.wait_for_function("window.chartsReady === true")
+            wait_js(page, "window.chartsReady === true")
         shot(page, f"{name}-desktop")
     page.goto(base + "/insights/")
-    page.wait_for_function("window.chartsReady === true")
+    wait_js(page, "window.chartsReady === true")
     assert page.evaluate("Chart.instances ? Object.keys(Chart.instances).length : 0") >= 6
 
     # The same pages on a 375 px phone.
@@ -201,7 +245,7 @@ def test_sign_up_onboard_rate_and_get_personal_picks(live_server, seeded, browse
                        "title": f"/titles/{onboarding_ids[0]}/", "browse": "/titles/", "my-ratings": "/ratings/", "insights": "/insights/"}.items():
         mobile.goto(base + path)
         if name == "insights":
-            mobile.wait_for_function("window.chartsReady === true")
+            wait_js(mobile, "window.chartsReady === true")
         # A phone widens its layout viewport to fit wide content, so compare with the 375 px screen.
         overflow = mobile.evaluate("Math.max(document.documentElement.scrollWidth, window.innerWidth) - 375")
         assert overflow <= 1, f"{path} scrolls sideways on a phone by {overflow}px"
@@ -216,7 +260,7 @@ def test_sign_up_onboard_rate_and_get_personal_picks(live_server, seeded, browse
     staff_page.fill("#id_password", PASSWORD)
     staff_page.click("form.form button[type=submit]")
     staff_page.goto(base + "/staff/models/")
-    staff_page.wait_for_function("window.chartsReady === true")
+    wait_js(staff_page, "window.chartsReady === true")
     shot(staff_page, "staff-models-desktop")
     staff_page.goto(base + "/staff/imports/")
     shot(staff_page, "staff-imports-desktop")
@@ -303,7 +347,7 @@ def test_main_pages_fit_a_375px_phone(live_server, seeded, browser):
             response = page.goto(base + path)
             assert response.status == (404 if name == "404" else 200), path
             if name in ("insights", "staff-models"):
-                page.wait_for_function("window.chartsReady === true")
+                wait_js(page, "window.chartsReady === true")
             # Filters, chart data and the CSV import open: they must fit too.
             page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
             result = page.evaluate(PHONE_CHECK)
@@ -319,7 +363,7 @@ def test_main_pages_fit_a_375px_phone(live_server, seeded, browser):
             box = label.bounding_box()
             assert box["width"] >= 16 and box["height"] >= 32, box
             label.tap()
-            page.wait_for_function(f"document.querySelector(\"li[data-title-id='{titles[3].pk}'] [data-stars-status]\").textContent === 'Saved: 3.5 stars'")
+            wait_js(page, f"document.querySelector(\"li[data-title-id='{titles[3].pk}'] [data-stars-status]\").textContent === 'Saved: 3.5 stars'")
             assert Rating.objects.get(user=reader, title=titles[3]).score == 3.5
         page.context.close()
     assert not failures, failures

@@ -52,7 +52,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/v1/me/not-interested/"), ("post", "/api/v1/me/not-interested/"),
     ("delete", "/api/v1/me/not-interested/{title_id}/"), ("get", "/api/v1/me/recommendations/"), ("get", "/api/v1/health/"),
     ("get", "/api/v1/me/watch-events/"), ("post", "/api/v1/me/watch-events/"), ("delete", "/api/v1/me/watch-events/{id}/"),
-    ("get", "/api/v1/ping/"), ("get", "/api/v1/me/services/"), ("put", "/api/v1/me/services/"),
+    ("get", "/api/v1/ping/"), ("get", "/api/v1/me/services/"), ("put", "/api/v1/me/services/"), ("get", "/api/v1/me/export/"),
 }
 
 

@@ -6,9 +6,10 @@ register = template.Library()
 
 @register.filter
 def hue(value) -> int:
-    """A stable hue (0–359) for a generated poster, from the title's id."""
+    """A stable hue (0–355, in steps of 5: one class each in static/css/scales.css) for a generated
+    poster, from the title's id."""
     try:
-        return (int(value) * 137) % 360
+        return (int(value) * 137) % 72 * 5
     except (TypeError, ValueError):
         return 220
 
