@@ -3,6 +3,12 @@
 (function () {
   "use strict";
 
+  // A platform's colour comes from admin: set as a CSS variable from its data attribute, since the
+  // Content-Security-Policy allows no style attributes in the markup.
+  document.querySelectorAll("[data-platform-colour]").forEach(function (el) {
+    el.style.setProperty("--platform", el.getAttribute("data-platform-colour"));
+  });
+
   function toast(text) {
     var box = document.querySelector("[data-toast]");
     if (!box || !text) return;
