@@ -81,7 +81,7 @@ class LoadedModel:
             arrays["neighbour_basis"] = np.asarray(factors.neighbour_basis, dtype=np.float64)
         if factors.order_index is not None:
             arrays["order_index"] = ann.OrderIndex(ann.deserialize(factors.order_index), settings.ANN_NPROBE)
-            factors = replace(factors, order_index=None)  # one copy in memory: faiss's
+            factors = replace(factors, order_index=None)  # faiss holds it now: no second copy of its bytes
         if factors.has_ranking:
             # A copy, not a view of ``order_factors``: the fold-in kernel is compiled (at set-up,
             # ``scoring.warm_up``) for contiguous arrays, and a strided view would make numba
