@@ -137,8 +137,10 @@ def verify_backup(path: Path) -> dict:
         raise BackupError(f"{path} has no {MANIFEST}: not a StreamRec backup") from None
     except ValueError as error:
         raise BackupError(f"{path / MANIFEST} is not valid JSON: {error}") from None
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise BackupError(f"{path} is not a {FORMAT} version {FORMAT_VERSION} backup")
+    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("database"), dict):
+        raise BackupError(f"{path / MANIFEST} lacks its list of files or its database entry")
     problems = []
     for name, expected in manifest["files"].items():
         file = path / name
