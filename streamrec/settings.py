@@ -250,7 +250,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Browser security headers, in every configuration: fixed policies, in streamrec/security_headers.py.
-from .security_headers import API_DOCS_CSP, CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY  # noqa: E402
+from .security_headers import API_DOCS_CSP, CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY  # noqa: E402, F401
 
 SECURE_REFERRER_POLICY = "same-origin"
 
