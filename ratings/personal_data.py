@@ -76,7 +76,7 @@ def personal_data(user) -> dict:
         "settings": {
             "novelty": preference.novelty if preference else None,
             "watch_history_paused": preference.watch_history_paused if preference else False,
-            "novelty_updated_at": _when(preference.updated_at) if preference else None,
+            "updated_at": _when(preference.updated_at) if preference else None,
         },
         "ratings": [
             {**_title(r), "score": r.score, "created_at": _when(r.created_at), "updated_at": _when(r.updated_at)}

@@ -36,6 +36,8 @@ def mark_watching(request, title_id: int):
     result = record_events(user=request.user, items=[event])
     if result.paused:
         message = "Your watch history is paused: nothing was recorded. Resume it on your watch history page."
+    elif finish and request.user.ratings.filter(title=title).exists():
+        message = f"Marked {title.name} as watched."
     elif finish:
         message = f"Marked {title.name} as watched. Rate it to tell us how you liked it."
     else:

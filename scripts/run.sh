@@ -12,6 +12,8 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
 export STREAMREC_LOCAL_HTTP=1
+# Links in mail (confirmation, password reset, digest) point at the port this run serves.
+export STREAMREC_SITE_URL=${STREAMREC_SITE_URL:-http://127.0.0.1:$PORT}
 export DJANGO_SECRET_KEY_FILE=${DJANGO_SECRET_KEY_FILE:-var/secret_key}
 LOG=${STREAMREC_SETUP_LOG:-var/setup.log}
 STEPS=6
