@@ -18,7 +18,7 @@ from django.db import connections
 from catalog.models import Availability, StreamingServices
 from ratings.models import Rating
 
-from .test_browser import ARTIFACTS, PASSWORD, SEED_MOVIES, browser, card_ids  # noqa: F401
+from .test_browser import ARTIFACTS, PASSWORD, SEED_MOVIES, browser, card_ids, wait_js  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -114,7 +114,7 @@ def test_choose_one_service_and_every_list_keeps_to_it(live_server, two_platform
     # Rate 5 titles, as onboarding asks.
     for count, title_id in enumerate(card_ids(page, ".onboarding-grid li.card")[:5], start=1):
         page.click(f"label[for=star-{title_id}-{10 if count <= 3 else 4}]")
-        page.wait_for_function("n => document.querySelector('[data-rated]').textContent.trim() === String(n)", arg=count)
+        wait_js(page, "n => document.querySelector('[data-rated]').textContent.trim() === String(n)", arg=count)
     assert read_db(Rating.objects.filter(user__username="streamer").count) == 5
 
     # Home: every row non-empty, every title on Disney+, and the new additions' row.

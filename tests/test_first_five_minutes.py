@@ -11,7 +11,7 @@ import re
 import pytest
 
 from .served_site import Server
-from .test_browser import ARTIFACTS, PASSWORD, PHONE, browser, card_ids, shot  # noqa: F401 (browser is a fixture)
+from .test_browser import ARTIFACTS, PASSWORD, PHONE, browser, card_ids, shot, wait_js  # noqa: F401 (browser is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,7 +63,7 @@ def test_first_five_minutes_on_a_fresh_server(set_up_site, browser):
         hints = []
         for count, (title_id, half_stars) in enumerate(zip(ids, [10, 9, 10, 3, 4], strict=True), start=1):
             page.click(f"label[for=star-{title_id}-{half_stars}]")
-            page.wait_for_function("n => document.querySelector('[data-rated]').textContent.trim() === String(n)", arg=count)
+            wait_js(page, "n => document.querySelector('[data-rated]').textContent.trim() === String(n)", arg=count)
             hints.append(page.locator("[data-onboarding-hint]").inner_text())
         assert hints == ["4 more to go", "3 more to go", "your picks are personal now; 2 more make them better",
                          "your picks are personal now; 1 more makes them better", "great, your picks are ready"]
@@ -98,7 +98,7 @@ def test_first_five_minutes_on_a_fresh_server(set_up_site, browser):
         first_shot(page, "title-predicted")
         page.evaluate("window.noReload = true")
         page.click(f"label[for=star-{picked}-7]")
-        page.wait_for_function("document.querySelector('[data-stars-status]').textContent === 'Saved: 3.5 stars'")
+        wait_js(page, "document.querySelector('[data-stars-status]').textContent === 'Saved: 3.5 stars'")
         assert page.evaluate("window.noReload") is True
         assert page.locator("[data-predicted-line]").count() == 0
         assert page.locator("[data-rated-line]").inner_text() == "You rated this 3.5 ★."
@@ -129,7 +129,7 @@ def test_first_five_minutes_on_a_fresh_server(set_up_site, browser):
         assert re.fullmatch(r"\d{1,3}(,\d{3})+ titles", page.locator(".result-count").inner_text().split(" · ")[0])
         assert page.locator("select[name=kind]").count() == 0
         page.goto(base + "/insights/")
-        page.wait_for_function("window.chartsReady === true")
+        wait_js(page, "window.chartsReady === true")
         assert re.fullmatch(r"\d{1,3}(,\d{3})+", page.locator(".kpi-value").first.inner_text())
         first_shot(page, "insights")
         page.goto(base + "/")

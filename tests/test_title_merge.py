@@ -48,6 +48,21 @@ def test_ratings_move_and_a_person_who_rated_both_keeps_the_newer(pair):
     assert not Title.objects.filter(pk=ml.pk).exists()
 
 
+def test_watch_events_move_and_the_viewing_is_made_again_from_both_titles_events(pair):
+    from ratings.models import Viewing, WatchEvent
+    from ratings.watch_services import EventInput, record_events
+
+    tmdb, ml = pair
+    ann = User.objects.create(username="ann")
+    record_events(user=ann, items=[EventInput(tmdb.pk, "start", 0, 5400, "a1", when(1)),
+                                   EventInput(ml.pk, "finish", 5400, 5400, "a2", when(2))])
+    merge = merge_titles(tmdb, ml, "tmdb_id 9730")
+    assert sorted(WatchEvent.objects.values_list("client_event_id", "title_id")) == [("a1", tmdb.pk), ("a2", tmdb.pk)]
+    viewing = Viewing.objects.get(user=ann)  # one viewing, of the survivor, finished (the newer event)
+    assert viewing.title_id == tmdb.pk and viewing.finished_at == when(2)
+    assert merge.moved["watch_events"] == 1
+
+
 def test_watchlists_dismissals_availabilities_and_credits_move_without_duplicates(pair):
     tmdb, ml = pair
     ann, bob = User.objects.create(username="ann"), User.objects.create(username="bob")

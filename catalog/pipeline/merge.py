@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from ratings.models import Dismissal, Rating, WatchlistEntry
+from ratings.models import Dismissal, Rating, Viewing, WatchEvent, WatchlistEntry
+from ratings.watch_services import refresh_viewing
 from streamrec.cache import catalog_changed, user_changed
 
 from catalog.models import (Availability, Credit, GenomeScore, SourceRecord, TagApplication, Title, TitleCompany, TitleConflict,
@@ -47,7 +48,7 @@ ONE_PER_TITLE = [
 ]
 ALL_MOVE = [Availability, SourceRecord]
 # Everything that points at a title is handled here; tests/test_title_merge.py checks the list is complete.
-HANDLED = {m for m, _ in ONE_PER_TITLE} | set(ALL_MOVE) | {Rating, TitleDetails, TitleMerge, TitleConflict}
+HANDLED = {m for m, _ in ONE_PER_TITLE} | set(ALL_MOVE) | {Rating, WatchEvent, Viewing, TitleDetails, TitleMerge, TitleConflict}
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,16 @@ def _write_merges(moves: dict[int, int], titles: dict[int, Title], originals: di
                 counts["ratings_dropped_older"] = counts.get("ratings_dropped_older", 0) + 1
     _drop(Rating, drop)
     _repoint(Rating, "title", moves)
+    # Watch events all move; each watcher's viewing of the survivor is made again from them.
+    watched = set()
+    for _, title_id, user_id in _rows_of(WatchEvent, moves, "user_id"):
+        moved[title_id]["watch_events"] = moved[title_id].get("watch_events", 0) + 1
+        watched.add((user_id, survivor_of(title_id)))
+    _repoint(WatchEvent, "title", moves)
+    Viewing.objects.filter(title_id__in=list(moves)).delete()
+    for user_id, survivor in watched:
+        refresh_viewing(user_id, survivor)
+        users.add(user_id)
     # Rows unique per title and key: the survivor's own row wins, else the oldest.
     for model, keys in ONE_PER_TITLE:
         name = model._meta.model_name
