@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from streamrec.cache import user_changed
 
-from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Preference, Rating, WatchlistEntry
+from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, NotSeen, Preference, Rating, WatchlistEntry
 
 
 def validate_score(score) -> float:
@@ -112,6 +112,13 @@ def undo_dismissal(*, user, title) -> bool:
     if deleted:
         user_changed(user.pk)
     return deleted > 0
+
+
+def mark_not_seen(*, user, title) -> bool:
+    """Record that ``user`` has not seen ``title`` (onboarding's one-click answer); returns whether
+    it was new. Recommendations do not change: not having seen a title says nothing about it."""
+    _, created = NotSeen.objects.get_or_create(user=user, title=title)
+    return created
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ urlpatterns = [
     path("watchlist/<int:title_id>/", views.watchlist_toggle, name="watchlist-toggle"),
     path("not-interested/", views.hidden, name="hidden"),
     path("not-interested/<int:title_id>/", views.hide_toggle, name="hide-toggle"),
+    path("not-seen/<int:title_id>/", views.not_seen, name="not-seen"),
     path("<int:title_id>/", views.rate, name="rate"),
     path("<int:title_id>/delete/", views.delete, name="delete"),
 ]
