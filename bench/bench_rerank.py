@@ -12,10 +12,12 @@ lesser-known end NDCG@10 >= 0.7x.
 
     .venv/bin/python bench/bench_rerank.py                         # ML-1M, 5 folds (~10 min)
     .venv/bin/python bench/bench_rerank.py --folds 1 --strengths 0,0.5,1
+    .venv/bin/python bench/bench_rerank.py --jobs 4                # four strengths at once
 """
 import argparse
 import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,23 +35,33 @@ NDCG_FLOOR, ARP_CEILING, OVERLAP_CEILING = 0.9, 0.7, 0.10
 LESSER_KNOWN_NDCG_FLOOR = 0.7
 
 
-def curve(data, genres, folds: int, strengths: list[float], seed: int) -> dict[str, dict[float, dict]]:
-    """Per protocol and strength, the measures of the production pipeline's lists."""
+def measure(data, genres, folds: int, strength: float, seed: int) -> dict[str, dict]:
+    """Both protocols' measures of the production pipeline's lists at one strength."""
     warm_folds = evaluation.kfold(data, folds, seed=seed) if folds > 1 else evaluation.holdout(data, 0.2, seed=seed)
     user_folds = new_users.new_user_folds(data, folds, seed=seed)
-    table: dict[str, dict[float, dict]] = {"warm": {}, "new users K=10": {}}
-    for strength in strengths:
-        # Strength 0 is the row everything is compared with: no reranking at all.
-        reranking = RerankConfig(strength=strength) if strength > 0 else RerankConfig(strength=0.0, genre_weight=0.0)
-        [warm] = evaluation.evaluate({"p": algorithms.build(algorithms.PRODUCTION)}, warm_folds,
-                                     item_genres=genres, reranking={"p": reranking})
-        table["warm"][strength] = {"ndcg": warm.ndcg, **warm.beyond}
-        [new] = new_users.evaluate_new_users({"p": algorithms.build(algorithms.PRODUCTION)}, user_folds, ks=(NEW_USER_K,),
-                                             item_genres=genres, reranking={"p": reranking})
-        table["new users K=10"][strength] = {"ndcg": new.ndcg[NEW_USER_K], **new.beyond[NEW_USER_K]}
-        print(f"  strength {strength}: warm NDCG {warm.ndcg:.4f} ARP {warm.beyond['arp']:.1f} overlap "
-              f"{warm.beyond['overlap']:.3f}; new users NDCG {new.ndcg[NEW_USER_K]:.4f}", flush=True)
-    return table
+    # Strength 0 is the row everything is compared with: no reranking at all.
+    reranking = RerankConfig(strength=strength) if strength > 0 else RerankConfig(strength=0.0, genre_weight=0.0)
+    [warm] = evaluation.evaluate({"p": algorithms.build(algorithms.PRODUCTION)}, warm_folds,
+                                 item_genres=genres, reranking={"p": reranking})
+    [new] = new_users.evaluate_new_users({"p": algorithms.build(algorithms.PRODUCTION)}, user_folds, ks=(NEW_USER_K,),
+                                         item_genres=genres, reranking={"p": reranking})
+    print(f"  strength {strength}: warm NDCG {warm.ndcg:.4f} ARP {warm.beyond['arp']:.1f} overlap "
+          f"{warm.beyond['overlap']:.3f}; new users NDCG {new.ndcg[NEW_USER_K]:.4f}", flush=True)
+    return {"warm": {"ndcg": warm.ndcg, **warm.beyond}, "new users K=10": {"ndcg": new.ndcg[NEW_USER_K], **new.beyond[NEW_USER_K]}}
+
+
+def curve(dataset: str, folds: int, strengths: list[float], seed: int, jobs: int) -> dict[str, dict[float, dict]]:
+    """Per protocol and strength, the measures of the production pipeline's lists; the strengths
+    run in ``jobs`` processes at once (the same folds in each: they are drawn from ``seed``)."""
+    with ProcessPoolExecutor(max_workers=jobs, initializer=algorithms.warm_up) as pool:
+        results = list(pool.map(_measure_dataset, [(dataset, folds, strength, seed) for strength in strengths]))
+    return {protocol: {strength: result[protocol] for strength, result in zip(strengths, results, strict=True)}
+            for protocol in ("warm", "new users K=10")}
+
+
+def _measure_dataset(task: tuple[str, int, float, int]) -> dict[str, dict]:
+    dataset, folds, strength, seed = task
+    return measure(LOADERS[dataset](None), load_genres(dataset), folds, strength, seed)
 
 
 def format_curve(rows: dict[float, dict], default: float, lesser_known: float) -> str:
@@ -90,15 +102,14 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--strengths", default="0,0.25,0.5,0.6,0.75,0.9,1")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="strengths measured at once, one process each")
     args = parser.parse_args()
     default, lesser_known = RerankConfig().strength, RerankConfig().penalty(1.0)
     strengths = sorted({0.0, default, lesser_known, *(float(s) for s in args.strengths.split(","))})
-    algorithms.warm_up()
     for name in args.datasets.split(","):
-        data = LOADERS[name](None)
-        genres = load_genres(name)
-        print(f"\n## {name}: {len(data.raw_ratings)} ratings, {args.folds} fold(s), production = {algorithms.PRODUCTION}", flush=True)
-        table = curve(data, genres, args.folds, strengths, args.seed)
+        print(f"\n## {name}: {len(LOADERS[name](None).raw_ratings)} ratings, {args.folds} fold(s), "
+              f"production = {algorithms.PRODUCTION}", flush=True)
+        table = curve(name, args.folds, strengths, args.seed, args.jobs)
         for protocol, rows in table.items():
             print(f"\n### {protocol}\n")
             print(format_curve(rows, default, lesser_known))

@@ -1,12 +1,12 @@
 """Page-level reads of the catalog for the website: onboarding picks, rows on the home page,
 browsing, title pages. Whatever is personal (predicted stars) comes from ``recommender``."""
-import math
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+
 from django.db.models import Count, Max, Q
 
 from streamrec.cache import POPULAR_SECONDS, shared
 
+from . import onboarding
 from .models import Availability, Credit, Genre, Platform, Title
 from .selectors import POPULAR_RANKED, TitleFilters, active_titles, catalog_key, filter_titles
 from .summaries import title_summaries
@@ -16,54 +16,31 @@ from .summaries import title_summaries
 ONBOARDING_POOL = 400
 
 
-@dataclass(frozen=True)
-class Candidate:
-    title: Title
-    count: int
-    genres: frozenset[str]
-    decade: int | None
-
-
-def _diverse(candidates: list[Candidate], n: int) -> list[Title]:
-    """Greedy pick of ``n`` titles: popular first, but each genre and decade already covered counts against
-    a title, so the set spreads across tastes and eras (what MovieLens' own onboarding does)."""
-    genre_hits: Counter = Counter()
-    decade_hits: Counter = Counter()
-    pool = list(candidates)
-    picked: list[Title] = []
-    while pool and len(picked) < n:
-        def weight(c: Candidate) -> float:
-            overlap = sum(genre_hits[g] for g in c.genres) / max(1, len(c.genres))
-            return math.log1p(c.count) / (1.0 + overlap) / (1.0 + 0.5 * decade_hits[c.decade])
-
-        best = max(pool, key=weight)
-        pool.remove(best)
-        picked.append(best.title)
-        genre_hits.update(best.genres)
-        decade_hits[best.decade] += 1
-    return picked
-
-
-def onboarding_titles(user, n: int = 24, genre: str = "", lesser_known: bool = False) -> list[Title]:
-    """Titles for a new user to rate: well known and spread across genres and decades.
+def onboarding_titles(user, n: int = 24, genre: str = "", lesser_known: bool = False,
+                      ask_first: Callable[[list[onboarding.Candidate], int], list] | None = None) -> list[Title]:
+    """Titles for a new user to rate, from the ``ONBOARDING_POOL`` most-rated ones: in the order
+    ``ask_first(candidates, n)`` gives (the recommender's expected information), or popular first
+    spread across genres and decades (``onboarding.spread``) without one.
 
     ``lesser_known`` keeps to the lesser-known band (``selectors.lesser_known_band``: outside the
     most-rated fifth, yet rated often enough to be recognised): the model knows the blockbusters
-    already, and a rating of a lesser-known title teaches it more about the person.
+    already, and a rating of a lesser-known title teaches it more about the person. Titles the user
+    rated, hid or said they have not seen are not asked again.
     """
-    from ratings.models import Dismissal, Rating
+    from ratings.models import Dismissal, NotSeen, Rating
 
     seen = set(Rating.objects.filter(user=user).values_list("title_id", flat=True))
     seen |= set(Dismissal.objects.filter(user=user).values_list("title_id", flat=True))
+    seen |= set(NotSeen.objects.filter(user=user).values_list("title_id", flat=True))
     filters = TitleFilters(genre=genre, lesser_known=lesser_known)
     queryset = filter_titles(active_titles(), filters).annotate(rating_count=Count("ratings")).filter(rating_count__gt=0)
     queryset = queryset.order_by("-rating_count", "pk")[: ONBOARDING_POOL + len(seen)]
     titles = [t for t in queryset.prefetch_related("genres") if t.pk not in seen][:ONBOARDING_POOL]
     candidates = [
-        Candidate(t, t.rating_count, frozenset(g.name for g in t.genres.all()), (t.year // 10 * 10) if t.year else None)
+        onboarding.Candidate(t, t.rating_count, frozenset(g.name for g in t.genres.all()), (t.year // 10 * 10) if t.year else None)
         for t in titles
     ]
-    return _diverse(candidates, n)
+    return (ask_first or onboarding.spread)(candidates, n)
 
 
 def onboarding_genres(limit: int = 12) -> list[Genre]:

@@ -59,6 +59,19 @@ class Dismissal(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "title"], name="dismissal_one_per_user_and_title")]
 
 
+
+class NotSeen(models.Model):
+    """The user told onboarding they have not seen this title: it is not asked about again. Unlike
+    a dismissal it says nothing against the title, which stays recommendable."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="not_seen")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="not_seen_by")
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "title"], name="not_seen_one_per_user_and_title")]
+
+
 # Where the popular (0) <-> lesser-known (1) dial sits for a user who has not moved it: the
 # reranker's default popularity penalty (recommender.pipeline.reranking) is set for this position.
 DEFAULT_NOVELTY = 0.5

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from streamrec.models import LoginFailure
 
-from .models import Dismissal, Preference, Rating, Viewing, WatchEvent, WatchlistEntry
+from .models import Dismissal, NotSeen, Preference, Rating, Viewing, WatchEvent, WatchlistEntry
 
 FORMAT_VERSION = 2
 
@@ -29,6 +29,7 @@ EXPORTED = {
     "ratings.Rating": "ratings",
     "ratings.WatchlistEntry": "watchlist",
     "ratings.Dismissal": "not_interested",
+    "ratings.NotSeen": "not_seen",
     "ratings.Preference": "settings",
     "ratings.WatchEvent": "watch_events",
     "ratings.Viewing": "viewings",
@@ -89,6 +90,10 @@ def personal_data(user) -> dict:
         "not_interested": [
             {**_title(d), "dismissed_at": _when(d.dismissed_at)}
             for d in Dismissal.objects.filter(user=user).select_related("title").order_by("dismissed_at", "pk")
+        ],
+        "not_seen": [
+            {**_title(n), "marked_at": _when(n.marked_at)}
+            for n in NotSeen.objects.filter(user=user).select_related("title").order_by("marked_at", "pk")
         ],
         "watch_events": [
             {**_title(e), "event": e.event, "position_seconds": e.position_seconds, "duration_seconds": e.duration_seconds,

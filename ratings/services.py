@@ -17,7 +17,7 @@ from django.utils import timezone
 from streamrec.cache import user_changed
 from streamrec.models import LoginFailure
 
-from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, Preference, Rating, WatchlistEntry
+from .models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Dismissal, NotSeen, Preference, Rating, WatchlistEntry
 
 
 def validate_score(score) -> float:
@@ -124,6 +124,13 @@ def _session_keys_of(user_id: int) -> list[str]:
         session.pk for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if session.get_decoded().get(SESSION_KEY) == str(user_id)
     ]
+
+
+def mark_not_seen(*, user, title) -> bool:
+    """Record that ``user`` has not seen ``title`` (onboarding's one-click answer); returns whether
+    it was new. Recommendations do not change: not having seen a title says nothing about it."""
+    _, created = NotSeen.objects.get_or_create(user=user, title=title)
+    return created
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ urlpatterns = [
     path("watching/clear/", watch_views.clear_watch_history, name="watch-clear"),
     path("watching/events/<int:event_id>/delete/", watch_views.delete_watch_event, name="watch-event-delete"),
     path("watching/<int:title_id>/", watch_views.mark_watching, name="watch-mark"),
+    path("not-seen/<int:title_id>/", views.not_seen, name="not-seen"),
     path("<int:title_id>/", views.rate, name="rate"),
     path("<int:title_id>/delete/", views.delete, name="delete"),
 ]

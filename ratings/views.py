@@ -15,6 +15,7 @@ from .selectors import active_titles, user_ratings, user_watchlist
 from .services import (
     add_to_watchlist,
     dismiss_title,
+    mark_not_seen,
     rate_title,
     remove_from_watchlist,
     remove_rating,
@@ -165,3 +166,13 @@ def hide_toggle(request, title_id: int):
         payload = {"ok": True, "hidden": True, "message": f"Got it: {title.name} will not be recommended again."}
     return reply(request, payload, title.get_absolute_url())
 
+
+
+@login_required
+@require_POST
+def not_seen(request, title_id: int):
+    """Onboarding's "Haven't seen": one click, and the title is not asked about again."""
+    title = get_object_or_404(active_titles(), pk=title_id)
+    mark_not_seen(user=request.user, title=title)
+    return reply(request, {"ok": True, "not_seen": True, "message": f"Noted: you have not seen {title.name}."},
+                 "/")

@@ -45,6 +45,13 @@ class ItemFacts:
 
 
     @cached_property
+    def genre_presence(self) -> np.ndarray:
+        """items x genres: 1 where the item has the genre (zeros without genres)."""
+        if self.genres is None:
+            return np.zeros((len(self.counts), 0))
+        return (self.genres.toarray() > 0).astype(np.float64)
+
+    @cached_property
     def genre_shares(self) -> np.ndarray:
         """items x genres: each item spreads one unit evenly over its genres (Steck 2018)."""
         genres = self.genres.toarray()

@@ -153,10 +153,12 @@ def pipeline_history_scorer(algo: AlgoBase, top_n: int, item_genres: Mapping[obj
     raw_item = [int(trainset.to_raw_iid(inner)) for inner in range(trainset.n_items)]
     inner_item = {raw: inner for inner, raw in enumerate(raw_item)}
 
-    def score(histories: list[dict[int, float]]) -> np.ndarray:
+    def score(histories: list[dict[int, float]], hidden: Sequence[Iterable[int]] | None = None) -> np.ndarray:
+        """``hidden``: per history, items (inner ids) the user hid: never recommended."""
         scores = np.full((len(histories), trainset.n_items), -np.inf)
         for row, given in enumerate(histories):
-            history = History({raw_item[item]: float(rating) for item, rating in given.items()})
+            dismissed = frozenset(raw_item[item] for item in hidden[row]) if hidden is not None else frozenset()
+            history = History({raw_item[item]: float(rating) for item, rating in given.items()}, dismissed)
             _, ranked = pipeline.rank(RecommendationRequest(history=history, n=top_n), model)
             for position, item in enumerate(ranked):
                 scores[row, inner_item[item.title_id]] = top_n - position

@@ -12,6 +12,7 @@ from ratings.selectors import known_title_count, novelty_of
 
 from . import pages
 from .models import ModelVersion
+from .onboarding import ask_first
 from .pages import MAX_ROW_SIZE, ROW_SIZE, home_rows
 from .pipeline import MIN_RATINGS_FOR_PERSONAL
 from .selectors import serving_version, versions_with_artifact_errors
@@ -75,7 +76,8 @@ def _onboarding(request, lesser_known: bool):
         batch = max(0, min(int(request.GET.get("batch", 0)), 20))
     except ValueError:
         batch = 0
-    titles = discovery.onboarding_titles(request.user, n=ONBOARDING_PAGE * (batch + 1), genre=genre, lesser_known=lesser_known)
+    titles = discovery.onboarding_titles(request.user, n=ONBOARDING_PAGE * (batch + 1), genre=genre,
+                                         lesser_known=lesser_known, ask_first=ask_first)
     titles = titles[ONBOARDING_PAGE * batch :] or titles[:ONBOARDING_PAGE]
     rated = request.user.ratings.count()
     return render(

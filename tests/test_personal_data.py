@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from catalog.models import Platform, StreamingServices, Tag, TagApplication, Title
-from ratings.models import Dismissal, Preference, Rating, WatchlistEntry
+from ratings.models import Dismissal, NotSeen, Preference, Rating, WatchlistEntry
 from ratings.personal_data import EXPORTED
 from ratings.watch_services import EventInput, record_events
 from recommender.models import DigestDelivery, DigestRun
@@ -49,6 +49,7 @@ def person(user):
     Rating.objects.create(user=user, title=heat, score=4.5)
     WatchlistEntry.objects.create(user=user, title=ronin)
     Dismissal.objects.create(user=user, title=alien)
+    NotSeen.objects.create(user=user, title=heat)
     Preference.objects.create(user=user, novelty=0.75)
     Token.objects.create(user=user)
     user.groups.add(Group.objects.create(name="beta testers"))

@@ -47,8 +47,8 @@ def test_the_penalty_prefers_a_lesser_known_title_of_nearly_the_same_relevance()
 
 
 def test_a_title_nobody_rated_is_neither_pushed_nor_held_back():
-    logs = np.log1p([100.0, 55.0, 10.0])  # the unrated title counts as the median of the others
-    assert popularity(np.array([100.0, 0.0, 10.0])) == pytest.approx((logs - logs[2]) / (logs[0] - logs[2]))
+    # The unrated title counts as the median of the others (55), rescaled like them.
+    assert popularity(np.array([100.0, 0.0, 10.0])) == pytest.approx([1.0, 0.5, 0.0])
     # Title 6 scores just below 3 and 5 (30 and 40 ratings; title 4 has 25): as the pool's median
     # (30 ratings) it passes only the most popular, 5; were an unrated title the least popular of
     # the pool (0 ratings), it would jump to the top.
@@ -60,8 +60,8 @@ def test_a_title_nobody_rated_is_neither_pushed_nor_held_back():
 def test_genre_calibration_brings_in_the_genre_the_user_liked():
     history = History({7: 5.0, 4: 5.0})  # one Horror and one Drama title liked: half and half
     plain = CalibratedReranker(RerankConfig(strength=0.0, genre_weight=0.0))
-    calibrated = CalibratedReranker(RerankConfig(strength=0.0, genre_weight=1.0))
-    candidates = pool(1, 2, 3, 5, scores=[1.0, 0.95, 0.9, 0.6])
+    calibrated = CalibratedReranker(RerankConfig(strength=0.0))  # the default genre weight
+    candidates = pool(1, 2, 5, 3, scores=[1.0, 0.95, 0.85, 0.0])
     assert ids(plain(scored=candidates, history=history, n=2, model=model())) == [1, 2]
     assert ids(calibrated(scored=candidates, history=history, n=2, model=model())) == [1, 5]
 

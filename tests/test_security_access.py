@@ -27,7 +27,8 @@ def test_the_walk_finds_every_kind_of_personal_url():
     expected = {
         "/accounts/me/", "/accounts/delete/", "/accounts/password_change/", "/ratings/", "/ratings/export.csv",
         "/ratings/import/", "/ratings/watchlist/", "/ratings/watchlist/<int:title_id>/", "/ratings/not-interested/",
-        "/ratings/not-interested/<int:title_id>/", "/ratings/<int:title_id>/", "/ratings/<int:title_id>/delete/",
+        "/ratings/not-interested/<int:title_id>/", "/ratings/not-seen/<int:title_id>/", "/ratings/<int:title_id>/",
+        "/ratings/<int:title_id>/delete/",
         "/recommendations/", "/recommendations/welcome/", "/recommendations/know-you/", "/staff/models/",
         "/staff/imports/", "/staff/imports/<int:pk>/", "/api/v1/me/", "/api/v1/me/recommendations/",
         "/api/v1/me/ratings/", "/api/v1/me/ratings/sync/", "/api/v1/me/ratings/<title_id>/", "/api/v1/me/watchlist/",

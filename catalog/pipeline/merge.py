@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from ratings.models import Dismissal, Rating, Viewing, WatchEvent, WatchlistEntry
+from ratings.models import Dismissal, NotSeen, Rating, Viewing, WatchEvent, WatchlistEntry
 from ratings.watch_services import refresh_viewing
 from streamrec.cache import catalog_changed, user_changed
 
@@ -38,6 +38,7 @@ TITLE_VALUES = ("name", "year", "description", "runtime_minutes", "seasons", "ma
 ONE_PER_TITLE = [
     (WatchlistEntry, ("user",)),
     (Dismissal, ("user",)),
+    (NotSeen, ("user",)),
     (Credit, ("person", "role")),
     (TitleCountry, ("country",)),
     (TitleCompany, ("company",)),

@@ -2,18 +2,23 @@
 popular canon: a horror fan who rated eight horror films got Pulp Fiction and The Godfather first.
 ``CalibratedReranker`` rebuilds the list greedily from a pool of the scorer's best candidates:
 
-- a popularity penalty, log(1 + ratings) rescaled over the pool, weighed by the user's popular <->
-  lesser-known dial (Abdollahpouri et al.'s popularity-aware reranking, UMAP
-  2019/2021; the dial after MovieLens' tuner, Harper et al., RecSys 2015);
-- genre calibration (Steck, RecSys 2018): the list's genre mix should follow that of the titles
-  the user liked, measured by KL divergence, so one liked genre is not drowned by the canon.
+- a popularity penalty, ratings rescaled over the pool, weighed by the user's popular <->
+  lesser-known dial (Abdollahpouri et al.'s popularity-aware reranking, UMAP 2019/2021; the dial
+  after MovieLens' tuner, Harper et al., RecSys 2015);
+- genre calibration (after Steck, RecSys 2018): the share of the list's titles that have a genre
+  should reach the share of the titles the user liked that have it, so a genre the person
+  clearly showed is not drowned by the canon.
 
 Each step adds the candidate that maximises the list's sum of (relevance - penalty x popularity)
-minus ``genre_weight`` x KL(the user's genres || the list's); relevance is the scorer's order
-score rescaled over the pool. The penalty is ``strength`` at the default dial position and scales
-with the dial (0: the scorer's order). Chosen on the trade-off curve that ``bench/bench_rerank.py``
-prints (bench/README.md): on ML-1M the penalty first removes blockbusters that the scorer ranked
-only slightly above titles as relevant, which costs almost no NDCG.
+minus ``genre_weight`` x the squared shortfalls of the list's genre shares below the user's;
+relevance is the scorer's order score rescaled over the pool. The penalty is ``strength`` at the
+default dial position and scales with the dial (0: the scorer's order). Chosen on the trade-off
+curve that ``bench/bench_rerank.py`` prints (bench/README.md). Steck's own KL divergence between
+genre mixes (each title spreading one unit over its genres) was tried first: it favours titles
+whose many genres cover the user's mix (Kubrick's films for the horror fan, whose liked titles
+were also Sci-Fi and Thriller) over titles of the one genre the person showed, and left the
+horror fan 3 horror titles in 10; only shortfalls count, because a list with more of a liked
+genre than the history is no failure, and penalising it cost ML-1M NDCG.
 """
 from dataclasses import dataclass
 
@@ -23,8 +28,6 @@ from ratings.models import DEFAULT_NOVELTY
 
 from .types import History, ScoredTitle
 
-# Steck's smoothing of the list's mix towards the target, so the divergence stays finite.
-ALPHA = 0.01
 # The penalty at the lesser-known end of the dial, as a multiple of the default: far enough to
 # change the list, near enough that it still follows the person (NDCG@10 >= 0.7x, bench/README.md).
 LESSER_KNOWN = 1.4
@@ -38,8 +41,8 @@ class RerankConfig:
     ``novelty``: where the dial sits for a user who has not moved it (0..1)."""
 
     pool: int = 10
-    strength: float = 0.75
-    genre_weight: float = 0.25
+    strength: float = 0.9
+    genre_weight: float = 2.0
     novelty: float = DEFAULT_NOVELTY
 
     def penalty(self, novelty: float | None) -> float:
@@ -52,15 +55,12 @@ class RerankConfig:
         return self.strength * (1.0 + (LESSER_KNOWN - 1.0) * (position - self.novelty) / (1.0 - self.novelty))
 
 
-def divergence(target: np.ndarray, mixes: np.ndarray) -> np.ndarray:
-    """KL(target || (1 - ALPHA) q + ALPHA target) for each row of ``mixes``, q the row normalised
-    to sum 1 (titles without genres add nothing to it, so they neither help nor hurt; a row with
-    no genre at all counts as matching the target)."""
-    totals = mixes.sum(axis=1, keepdims=True)
-    mixes = np.where(totals > 0, mixes / np.where(totals > 0, totals, 1.0), target)
-    smoothed = (1 - ALPHA) * mixes + ALPHA * target
-    present = target > 0
-    return (target[present] * np.log(target[present] / smoothed[:, present])).sum(axis=1)
+def miscalibration(target: np.ndarray, counts: np.ndarray, titles: np.ndarray) -> np.ndarray:
+    """For each candidate list, the squared distance between the share of its titles that have
+    each genre (``counts`` / ``titles``, titles without genres left out) and ``target``, the share
+    of the user's liked titles that have it. A list of titles without genres counts as matching."""
+    shares = counts / np.maximum(titles, 1)[:, None]
+    return np.where(titles > 0, (np.maximum(target - shares, 0.0) ** 2).sum(axis=1), 0.0)
 
 
 class CalibratedReranker:
@@ -76,37 +76,39 @@ class CalibratedReranker:
         rows = np.array([model.row_of_title[s.title_id] for s in scored])
         gains = relevances(scored) - penalty * popularity(facts.counts[rows])
         target = liked_genres(model, history)
-        genres = facts.genre_shares[rows]
+        genres = facts.genre_presence[rows]
         chosen: list[int] = []
         remaining = np.ones(len(rows), dtype=bool)
-        genre_sum, total = np.zeros(genres.shape[1]), 0.0
+        has_genres = genres.any(axis=1)
+        genre_sum, with_genres, total = np.zeros(genres.shape[1]), 0, 0.0
         for _ in range(min(n, len(rows))):
             objective = total + gains
             if target is not None and self.config.genre_weight > 0:
-                objective = objective - self.config.genre_weight * divergence(target, genre_sum + genres)
+                objective = objective - self.config.genre_weight * miscalibration(target, genre_sum + genres, with_genres + has_genres)
             objective[~remaining] = -np.inf
             best = int(np.argmax(objective))
             chosen.append(best)
             remaining[best] = False
             genre_sum += genres[best]
+            with_genres += int(has_genres[best])
             total += gains[best]
         return [scored[index] for index in chosen]
 
 
 def popularity(counts: np.ndarray) -> np.ndarray:
-    """log(1 + ratings) of each candidate, rescaled over the pool like the relevance (most popular
-    1, least 0), so one strength means the same on a sparse and a dense catalog: on the embedded
-    file and on ML-1M the same strength costs the same share of NDCG (bench/README.md). A title
-    nobody had rated when the model was trained (placed by its content) counts as the pool's
-    median: no evidence either way, where the least popular would push every new title to the top
-    of everybody's list."""
+    """Each candidate's ratings, rescaled over the pool like the relevance (most popular 1, least
+    0), so one strength means the same on a sparse and a dense catalog. Linear in ratings, as ARP
+    is: the penalty falls hardest on the few blockbusters that make lists alike, and hardly
+    separates two lesser-known titles (log(1 + ratings) did the opposite, and on ML-1M cost more
+    new users' NDCG for the same drop in ARP: bench/README.md). A title nobody had rated when the
+    model was trained (placed by its content) counts as the pool's median: no evidence either way,
+    where the least popular would push every new title to the top of everybody's list."""
     counts = np.asarray(counts, dtype=np.float64)
     rated = counts > 0
     if rated.any() and not rated.all():
         counts = np.where(rated, counts, np.median(counts[rated]))
-    logs = np.log1p(counts)
-    spread = logs.max() - logs.min()
-    return (logs - logs.min()) / spread if spread > 0 else np.zeros(len(logs))
+    spread = counts.max() - counts.min()
+    return (counts - counts.min()) / spread if spread > 0 else np.zeros(len(counts))
 
 
 def relevances(scored: list[ScoredTitle]) -> np.ndarray:
@@ -118,12 +120,11 @@ def relevances(scored: list[ScoredTitle]) -> np.ndarray:
 
 
 def liked_genres(model, history: History) -> np.ndarray | None:
-    """The genre distribution of the titles the user liked (all they rated when they liked none);
-    None when the model knows none of them or they have no genres."""
+    """The share of the titles the user liked (all they rated when they liked none) that have each
+    genre; None when the model knows none of them or they have no genres."""
     liked = history.liked_ids() or list(history.ratings)
     rows = np.array([model.row_of_title[t] for t in liked if t in model.row_of_title], dtype=np.int64)
     if not len(rows):
         return None
-    genres = model.title_facts.genre_shares[rows].sum(axis=0)
-    total = genres.sum()
-    return genres / total if total > 0 else None
+    presence = model.title_facts.genre_presence[rows]
+    return presence.mean(axis=0) if presence.any() else None

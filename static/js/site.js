@@ -122,7 +122,7 @@
         toast(payload.message || (payload.ok ? "" : "Something went wrong. Try again."));
         if (!payload.ok) return;
         var action = form.querySelector('input[name="action"]');
-        if (kind === "hide" || kind === "watchlist-remove" || kind === "undo-hide") {
+        if (kind === "hide" || kind === "not-seen" || kind === "watchlist-remove" || kind === "undo-hide") {
           removeCard(form);
         } else if (kind === "watchlist") {
           var on = payload.on_watchlist;
