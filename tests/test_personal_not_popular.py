@@ -38,18 +38,39 @@ TASTES = {
 }
 
 
+def models_storage(folder) -> dict:
+    return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": folder}}
+
+
 @pytest.fixture(scope="module")
-def demo_site(django_db_setup, django_db_blocker):
-    """The embedded MovieLens data loaded and trained as ``make run`` does, once for this module."""
+def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The embedded MovieLens data loaded and trained as ``make run`` does, once for this module;
+    the model folder it trained into."""
+    from django.conf import settings
+    from django.test import override_settings
+
     from catalog.demo import load_demo
     from recommender.training import train_model_version
 
-    with django_db_blocker.unblock():
+    folder = tmp_path_factory.mktemp("demo-models")
+    with django_db_blocker.unblock(), override_settings(MODEL_DIR=folder, STORAGES={**settings.STORAGES, "models": models_storage(folder)}):
         load_demo()
         assert train_model_version().activated
-        yield
+    yield folder
+    with django_db_blocker.unblock():
         # Empty every table, as a transactional test does: the next tests start from nothing.
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo_models(demo_site, settings):
+    """This test serves the module's trained model (conftest gives every test an empty folder)."""
+    from recommender import serving
+
+    settings.MODEL_DIR = demo_site
+    settings.STORAGES = {**settings.STORAGES, "models": models_storage(demo_site)}
+    serving.forget()
+    return demo_site
 
 
 def title_named(name: str, year: int) -> Title:
@@ -76,7 +97,7 @@ def genres_of(title_ids) -> dict[int, set[str]]:
 
 
 @pytest.mark.django_db
-def test_new_users_with_different_tastes_get_personal_lists_explained_by_their_own_titles(demo_site):
+def test_new_users_with_different_tastes_get_personal_lists_explained_by_their_own_titles(demo_models):
     lists = new_user_lists(TASTES)
     ids = {genre: [item["title"]["id"] for item in items] for genre, items in lists.items()}
     genres = genres_of({i for items in ids.values() for i in items} | {
