@@ -12,7 +12,9 @@ def active_titles() -> QuerySet:
 
 def ratings_frame() -> pd.DataFrame:
     """Every rating of an active title as columns user_id, title_id, score."""
-    rows = Rating.objects.filter(title__is_active=True).values_list("user_id", "title_id", "score")
+    # In key order, not the model's default (newest first, ties in whatever order the database
+    # returns them): a model trained twice on the same ratings is the same model.
+    rows = Rating.objects.filter(title__is_active=True).order_by("user_id", "title_id").values_list("user_id", "title_id", "score")
     return pd.DataFrame.from_records(rows.iterator(chunk_size=50_000), columns=["user_id", "title_id", "score"])
 
 
