@@ -38,7 +38,7 @@ def two_platforms(transactional_db):
     frame = read_embedded_movielens()
     load_demo(frame[frame["movieId"].isin(frame["movieId"].value_counts().index[:SEED_MOVIES])])
     assert train_model_version(params={"n_factors": 32, "n_epochs": 15}).activated
-    result = run_import("streaming", [str(SERVICES / "netflix_sample.csv"), str(SERVICES / "disney_plus_sample.csv")], trigger="test")
+    result = run_import("streaming", [str(SERVICES / "netflix.csv"), str(SERVICES / "disney_plus.csv")], trigger="test")
     assert result.ok and sum(run.rejected for run in result.runs) == 0
     yield {
         "netflix": set(Availability.objects.filter(platform__slug="netflix").values_list("title_id", flat=True)),

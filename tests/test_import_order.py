@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 RESOLUTION = FIXTURES / "resolution"
 UNITS = {
     "tmdb": ("tmdb", ["movies_metadata.csv"]),
-    "netflix": ("streaming", ["netflix_sample.csv"]),
+    "netflix": ("streaming", ["netflix.csv"]),
     "ml": ("movielens", ["movies.csv", "ratings.csv", "tags.csv", "genome-tags.csv", "genome-scores.csv"]),
     "links": ("movielens", ["links.csv"]),
 }
